@@ -1,0 +1,19 @@
+"""Settings of the accounting service: the shared base plus what is the service's own."""
+
+from pathlib import Path
+
+from wanzo_common.settings import build
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    build(
+        service="accounting",
+        base_dir=BASE_DIR,
+        app_port=8002,
+        metrics_port=9465,
+        celery_metrics_port=9565,
+    )
+)
+
+INSTALLED_APPS += ["accounting_service"]  # noqa: F821  (defined by build())

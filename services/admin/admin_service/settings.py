@@ -1,0 +1,19 @@
+"""Settings of the admin service: the shared base plus what is the service's own."""
+
+from pathlib import Path
+
+from wanzo_common.settings import build
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    build(
+        service="admin",
+        base_dir=BASE_DIR,
+        app_port=8001,
+        metrics_port=9464,
+        celery_metrics_port=9564,
+    )
+)
+
+INSTALLED_APPS += ["admin_service"]  # noqa: F821  (defined by build())

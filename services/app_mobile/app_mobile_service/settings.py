@@ -1,0 +1,19 @@
+"""Settings of the app_mobile service: the shared base plus what is the service's own."""
+
+from pathlib import Path
+
+from wanzo_common.settings import build
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    build(
+        service="app_mobile",
+        base_dir=BASE_DIR,
+        app_port=8003,
+        metrics_port=9466,
+        celery_metrics_port=9566,
+    )
+)
+
+INSTALLED_APPS += ["app_mobile_service"]  # noqa: F821  (defined by build())

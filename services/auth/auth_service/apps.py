@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ServiceConfig(AppConfig):
+    name = "auth_service"
+    label = "auth_service"
+    verbose_name = "Wanzo auth service"
+
+    def ready(self) -> None:
+        from . import metrics  # noqa: F401  (declares the domain metrics)

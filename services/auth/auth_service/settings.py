@@ -1,0 +1,19 @@
+"""Settings of the auth service: the shared base plus what is the service's own."""
+
+from pathlib import Path
+
+from wanzo_common.settings import build
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+globals().update(
+    build(
+        service="auth",
+        base_dir=BASE_DIR,
+        app_port=8004,
+        metrics_port=9467,
+        celery_metrics_port=9567,
+    )
+)
+
+INSTALLED_APPS += ["auth_service"]  # noqa: F821  (defined by build())

@@ -1,0 +1,1 @@
+"""Code shared by the Wanzo services: base settings, health views, monitoring and events."""

@@ -1,0 +1,154 @@
+"""Shared base settings for every Wanzo service.
+
+Each service's settings module is a few lines: it calls :func:`build` with its name, its
+directory and its default ports, merges the result into its globals and adds its own apps.
+Configuration comes from the process environment first, then from ``services/<name>/.env``
+(never committed; ``.env.example`` documents every variable), then from the defaults here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from dotenv import dotenv_values
+
+SHARED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "wanzo_common.monitoring",
+]
+
+SHARED_MIDDLEWARE = [
+    "wanzo_common.monitoring.middleware.PrometheusMiddleware",
+    "wanzo_common.monitoring.middleware.RequestIDMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+
+
+class Env:
+    """Reads a service's variables: the process environment wins over its ``.env`` file."""
+
+    def __init__(self, env_file: Path | None = None) -> None:
+        self._file = dotenv_values(env_file) if env_file and env_file.exists() else {}
+
+    def str(self, name: str, default: str | None = None) -> str | None:
+        value = os.environ.get(name)
+        if value is None:
+            value = self._file.get(name)
+        return default if value is None or value == "" else value
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.str(name)
+        if value is None:
+            return default
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+
+    def int(self, name: str, default: int) -> int | str:
+        value = self.str(name)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            # Kept as a string so that a system check can report it clearly.
+            return value
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        value = self.str(name)
+        if value is None:
+            return default
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def database_config(env: Env, *, service: str, base_dir: Path) -> dict[str, Any]:
+    """``DATABASE_URL``; ``{service}`` in it is replaced by the service name."""
+    default = f"sqlite:///{base_dir / 'db.sqlite3'}"
+    url = env.str("DATABASE_URL", default).replace("{service}", service)
+    config = dj_database_url.parse(url, conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60))
+    config["CONN_HEALTH_CHECKS"] = True
+    if config["ENGINE"].endswith("postgresql"):
+        config.setdefault("TEST", {})["NAME"] = f"test_wanzo_{service}"
+    return config
+
+
+def build(
+    *, service: str, base_dir: Path, app_port: int, metrics_port: int, celery_metrics_port: int
+) -> dict[str, Any]:
+    """Return the settings every service shares, as a dict to merge into its globals."""
+    env = Env(base_dir / ".env")
+    debug = env.bool("DJANGO_DEBUG", False)
+    secret_key = env.str("DJANGO_SECRET_KEY")
+    if secret_key is None:
+        # A throwaway key: fine for tests and a first `make up`, refused by the deploy check.
+        secret_key = "insecure-dev-key-" + service
+    return {
+        "SERVICE_NAME": service,
+        "BASE_DIR": base_dir,
+        "SECRET_KEY": secret_key,
+        "DEBUG": debug,
+        "ALLOWED_HOSTS": env.list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
+        "INSTALLED_APPS": list(SHARED_APPS),
+        "MIDDLEWARE": list(SHARED_MIDDLEWARE),
+        "ROOT_URLCONF": f"{service}_service.urls",
+        "WSGI_APPLICATION": f"{service}_service.wsgi.application",
+        "DATABASES": {"default": database_config(env, service=service, base_dir=base_dir)},
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "USE_TZ": True,
+        "TIME_ZONE": "UTC",
+        "LANGUAGE_CODE": "en-us",
+        "TEMPLATES": [],
+        "APP_PORT": env.int("APP_PORT", app_port),
+        "REST_FRAMEWORK": {
+            "DEFAULT_AUTHENTICATION_CLASSES": [
+                "rest_framework.authentication.BasicAuthentication",
+                "rest_framework.authentication.SessionAuthentication",
+            ],
+            "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+        },
+        "WANZO_MONITORING": {
+            "PORT": env.int("PROMETHEUS_PORT", metrics_port),
+            "CELERY_PORT": env.int("CELERY_PROMETHEUS_PORT", celery_metrics_port),
+            "BIND_ADDRESS": env.str("PROMETHEUS_BIND_ADDRESS", "127.0.0.1"),
+            "BEARER_TOKEN": env.str("PROMETHEUS_BEARER_TOKEN"),
+            "BASIC_AUTH": env.str("PROMETHEUS_BASIC_AUTH"),
+            "ACTIVE_USERS_WINDOW": env.int("ACTIVE_USERS_WINDOW", 300),
+        },
+        "CELERY_BROKER_URL": env.str("CELERY_BROKER_URL"),
+        "CELERY_TASK_ALWAYS_EAGER": env.str("CELERY_BROKER_URL") is None,
+        "LOGGING": logging_config(
+            json_logs=env.str("LOG_FORMAT", "text") == "json",
+            level=env.str("LOG_LEVEL", "INFO"),
+        ),
+    }
+
+
+def logging_config(*, json_logs: bool, level: str) -> dict[str, Any]:
+    """Console logging with the request id on every line; JSON when ``LOG_FORMAT=json``."""
+    text_format = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+    formatter: dict[str, Any] = {"format": text_format}
+    if json_logs:
+        formatter = {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+        }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "wanzo_common.monitoring.logging.RequestIDFilter"}},
+        "formatters": {"default": formatter},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+    }
