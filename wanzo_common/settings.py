@@ -27,7 +27,6 @@ SHARED_MIDDLEWARE = [
     "wanzo_common.monitoring.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 
 
@@ -107,7 +106,6 @@ def build(
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": [
                 "rest_framework.authentication.BasicAuthentication",
-                "rest_framework.authentication.SessionAuthentication",
             ],
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

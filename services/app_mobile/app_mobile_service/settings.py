@@ -16,4 +16,4 @@ globals().update(
     )
 )
 
-INSTALLED_APPS += ["app_mobile_service"]  # noqa: F821  (defined by build())
+INSTALLED_APPS += ["app_mobile_service.apps.ServiceConfig"]  # noqa: F821  (defined by build())

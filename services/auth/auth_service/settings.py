@@ -16,4 +16,4 @@ globals().update(
     )
 )
 
-INSTALLED_APPS += ["auth_service"]  # noqa: F821  (defined by build())
+INSTALLED_APPS += ["auth_service.apps.ServiceConfig"]  # noqa: F821  (defined by build())

@@ -1,0 +1,25 @@
+"""gunicorn configuration shipped with every service.
+
+    gunicorn -c deploy/gunicorn.conf.py --chdir services/accounting accounting_service.wsgi
+
+Workers write metrics to a per-server multiprocess directory; the master serves them all on
+PROMETHEUS_PORT (see wanzo_common/monitoring/gunicorn.py). Everything here can be overridden
+on the command line or with GUNICORN_CMD_ARGS.
+"""
+
+import os
+
+from wanzo_common.monitoring.gunicorn import child_exit, on_exit, on_starting, when_ready
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('APP_PORT', '8000')}")
+workers = int(os.environ.get("GUNICORN_WORKERS", "4"))
+worker_class = "sync"
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+accesslog = "-"
+# Access log without the query string (it may carry personal data), with the request id.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms rid=%({x-request-id}o)s'
+
+__all__ = ["child_exit", "on_exit", "on_starting", "when_ready"]

@@ -1,0 +1,20 @@
+"""Settings for the tests of wanzo_common: a minimal service named "testsvc"."""
+
+from pathlib import Path
+
+from wanzo_common.settings import build
+
+BASE_DIR = Path(__file__).resolve().parent
+
+globals().update(
+    build(
+        service="testsvc",
+        base_dir=BASE_DIR,
+        app_port=8099,
+        metrics_port=9499,
+        celery_metrics_port=9599,
+    )
+)
+
+ROOT_URLCONF = "tests.urls"
+INSTALLED_APPS += ["wanzo_common.events", "tests.testapp"]  # noqa: F821

@@ -1,0 +1,1 @@
+"""Typed CloudEvents over Kafka (or an in-memory broker), with a transactional outbox."""

@@ -1,0 +1,131 @@
+"""The events settings: one namespaced ``WANZO_EVENTS`` dict, read lazily.
+
+Modelled on DRF's ``api_settings``: ``app_settings.TRANSPORT`` reads ``settings.WANZO_EVENTS``
+on first access, falls back to :data:`DEFAULTS`, and forgets everything when a test changes the
+setting (``setting_changed``), so ``override_settings(WANZO_EVENTS=...)`` just works. Nothing is
+read at import time. :func:`events_settings` turns the seed's environment variables
+(``USE_KAFKA``, ``KAFKA_*``) into that dict for the shared settings builder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULT_TOPICS = {
+    "user": "wanzo.users",
+    "auth": "wanzo.auth",
+    "subscription": "wanzo.subscriptions",
+    "transaction": "wanzo.transactions",
+    "system": "wanzo.system",
+}
+
+DEFAULTS: dict[str, Any] = {
+    # "mock", "kafka" or a dotted path to a module/class; None means "kafka" if USE_KAFKA.
+    "TRANSPORT": None,
+    "USE_KAFKA": False,
+    "CLIENT_ID": None,
+    "BROKERS": [],
+    "CONSUMER_GROUP_ID": None,
+    # The CloudEvents source; None means settings.SERVICE_NAME.
+    "SOURCE": None,
+    "TOPIC_PREFIX": "",
+    "TOPICS": DEFAULT_TOPICS,
+    # Extra librdkafka configuration (security.protocol, sasl.*, ssl.*).
+    "SECURITY": {},
+    # Extra options handed to the transport (librdkafka keys for Kafka).
+    "OPTIONS": {},
+    "PARTITIONS": 3,
+    "OUTBOX": True,
+    "SEND_TIMEOUT": 10.0,
+    "RELAY_BATCH": 500,
+    "RELAY_INTERVAL": 1.0,
+    "MAX_ATTEMPTS": 5,
+    "RETRY_BACKOFF": 0.2,
+    "RETRY_BACKOFF_MAX": 5.0,
+    "METRICS_PORT": None,
+    "CONSUME_TOPICS": None,
+    "CELERY_CONSUMER": False,
+}
+
+
+class EventsSettings:
+    """Attribute access to ``WANZO_EVENTS`` merged over :data:`DEFAULTS`, cached until reset."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] = {}
+        self._user: dict[str, Any] | None = None
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        if self._user is None:
+            self._user = dict(getattr(settings, "WANZO_EVENTS", None) or {})
+        return self._user
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in DEFAULTS:
+            raise AttributeError(f"Invalid WANZO_EVENTS setting: {name!r}")
+        if name not in self._cache:
+            self._cache[name] = self._resolve(name)
+        return self._cache[name]
+
+    def _resolve(self, name: str) -> Any:
+        value = self.user_settings.get(name, DEFAULTS[name])
+        if name == "TRANSPORT" and value is None:
+            return "kafka" if self.USE_KAFKA else "mock"
+        if name == "SOURCE" and value is None:
+            return getattr(settings, "SERVICE_NAME", None) or "wanzo"
+        if name == "TOPICS":
+            return {**DEFAULT_TOPICS, **(value or {})}
+        if name == "BROKERS" and isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    def reload(self) -> None:
+        self._cache.clear()
+        self._user = None
+
+
+app_settings = EventsSettings()
+
+
+@receiver(setting_changed)
+def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "WANZO_EVENTS":
+        app_settings.reload()
+
+
+def security_config(env: Any) -> dict[str, str]:
+    """librdkafka security keys from ``KAFKA_SECURITY_PROTOCOL`` / ``KAFKA_SASL_*`` / ``KAFKA_SSL_*``."""
+    names = {
+        "security.protocol": "KAFKA_SECURITY_PROTOCOL",
+        "sasl.mechanism": "KAFKA_SASL_MECHANISM",
+        "sasl.username": "KAFKA_SASL_USERNAME",
+        "sasl.password": "KAFKA_SASL_PASSWORD",
+        "ssl.ca.location": "KAFKA_SSL_CA_LOCATION",
+    }
+    return {key: value for key, var in names.items() if (value := env.str(var)) is not None}
+
+
+def events_settings(env: Any, service: str) -> dict[str, Any]:
+    """The ``WANZO_EVENTS`` dict for ``service`` from its environment (the seed's variable names).
+
+    ``env`` is ``wanzo_common.settings.Env`` (``str``, ``bool``, ``list`` readers). Defaults make
+    each service unique (client id and consumer group named after it) without any variable.
+    """
+    use_kafka = env.bool("USE_KAFKA", False)
+    return {
+        "TRANSPORT": env.str("EVENTS_TRANSPORT", "kafka" if use_kafka else "mock"),
+        "USE_KAFKA": use_kafka,
+        "CLIENT_ID": env.str("KAFKA_CLIENT_ID", f"wanzo-{service}"),
+        "BROKERS": env.list("KAFKA_BROKERS", []),
+        "CONSUMER_GROUP_ID": env.str("KAFKA_CONSUMER_GROUP_ID", f"wanzo-{service}"),
+        "SOURCE": service,
+        "TOPIC_PREFIX": env.str("KAFKA_TOPIC_PREFIX", ""),
+        "SECURITY": security_config(env),
+        "OUTBOX": env.bool("EVENTS_OUTBOX", True),
+        "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),
+    }

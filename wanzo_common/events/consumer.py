@@ -1,0 +1,364 @@
+"""The one consumer engine, hosted by ``manage.py consume_events`` and by the Celery bootstep.
+
+Delivery is at-least-once: a message's offset is stored only after its handlers committed (or
+after it was dead-lettered), so a crash redelivers it. Redeliveries have no second effect
+because the handlers run in one database transaction with an inbox row keyed by
+(consumer group, event id): a duplicate finds the row and is skipped. A handler that raises is
+retried with exponential backoff up to ``MAX_ATTEMPTS``; then, and at once for messages that can
+never succeed (not JSON, unknown type, schema failure, missing envelope headers, a handler's
+:class:`RejectEvent`), the original bytes and headers go to ``<group>.dlq`` with ``dlq_*``
+headers saying why, and the partition moves on. Types the group does not handle are skipped and
+counted. Database connections are checked around each message, as Django does around requests.
+Errors that are not the message's fault (the database or the DLQ unreachable) stop the engine
+with :class:`FatalConsumerError` without storing the offset: the process exits non-zero, its
+supervisor restarts it, and the message is redelivered.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+
+from wanzo_common.events import metrics
+from wanzo_common.events.conf import app_settings
+from wanzo_common.events.envelope import Event, InvalidEvent
+from wanzo_common.events.registry import Handler, HandlerRegistry, autodiscover, registry
+from wanzo_common.events.transports import BaseConsumer, BaseTransport, DeliveryError, Message
+from wanzo_common.events.transports import get_transport
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ConsumerEngine",
+    "Delivery",
+    "FatalConsumerError",
+    "Outcome",
+    "RejectEvent",
+    "RunStats",
+    "current_delivery",
+]
+
+# Errors that say the database is unreachable, not that the event is bad: never dead-letter.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
+LAG_INTERVAL = 5.0
+MAX_ERROR_LENGTH = 1000
+
+
+class Outcome(str, Enum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class RejectEvent(Exception):
+    """Raised by a handler for an event that can never succeed: dead-lettered without retries."""
+
+
+class FatalConsumerError(Exception):
+    """The engine cannot go on safely (the current message's offset was not stored)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where the event a handler is running for came from, and which attempt this is."""
+
+    group: str
+    message: Message
+    attempt: int
+
+
+_delivery: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
+    "wanzo_events_delivery", default=None
+)
+
+
+def current_delivery() -> Delivery | None:
+    """The delivery being handled (inside a handler), else None."""
+    return _delivery.get()
+
+
+class _Interrupted(Exception):
+    """stop() was called while a message waited for its next attempt."""
+
+
+@dataclass
+class RunStats:
+    """What one :meth:`ConsumerEngine.run` did, by outcome (for commands and tests)."""
+
+    outcomes: Counter = field(default_factory=Counter)
+    stopped_by: str = ""
+
+    @property
+    def messages(self) -> int:
+        return sum(self.outcomes.values())
+
+    def __getitem__(self, outcome: Outcome | str) -> int:
+        return self.outcomes[Outcome(outcome)]
+
+
+class ConsumerEngine:
+    """Consume ``topics`` as consumer group ``group`` and dispatch to the registered handlers."""
+
+    def __init__(
+        self,
+        *,
+        group: str | None = None,
+        topics: Sequence[str] | None = None,
+        transport: BaseTransport | None = None,
+        handlers: HandlerRegistry | None = None,
+        max_attempts: int | None = None,
+        backoff: float | None = None,
+        backoff_max: float | None = None,
+        database: str = "default",
+        from_beginning: bool = True,
+    ) -> None:
+        self.group = group or app_settings.CONSUMER_GROUP_ID
+        if not self.group:
+            raise ValueError("A consumer group is required (WANZO_EVENTS['CONSUMER_GROUP_ID']).")
+        self.topics = list(topics or default_topics())
+        self.transport = transport or get_transport()
+        self.registry = handlers or registry
+        self.max_attempts = max(1, max_attempts or app_settings.MAX_ATTEMPTS)
+        self.backoff = app_settings.RETRY_BACKOFF if backoff is None else backoff
+        self.backoff_max = app_settings.RETRY_BACKOFF_MAX if backoff_max is None else backoff_max
+        self.database = database
+        self.from_beginning = from_beginning
+        self.dlq_topic = f"{self.group}.dlq"
+        self._stop = threading.Event()
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        max_messages: int | None = None,
+        timeout: float | None = None,
+        idle_timeout: float | None = None,
+        poll_interval: float = 0.5,
+    ) -> RunStats:
+        """Consume until :meth:`stop`, ``max_messages``, ``timeout`` or ``idle_timeout`` seconds.
+
+        On the way out the stored offsets are committed and the group is left, so the next
+        member starts exactly after the last message this one finished.
+        """
+        autodiscover()
+        stats = RunStats()
+        consumer = self.transport.consumer(
+            group_id=self.group, topics=self.topics, from_beginning=self.from_beginning
+        )
+        deadline = _deadline(timeout)
+        last_message = last_lag = time.monotonic()
+        try:
+            while not (stats.stopped_by := self._why_stop(stats, max_messages, deadline)):
+                message = consumer.poll(poll_interval)
+                now = time.monotonic()
+                if now - last_lag >= LAG_INTERVAL:
+                    last_lag = now
+                    self._report_lag(consumer)
+                if message is None:
+                    if idle_timeout is not None and now - last_message >= idle_timeout:
+                        stats.stopped_by = "idle_timeout"
+                        break
+                    continue
+                last_message = now
+                stats.outcomes[self._process(consumer, message)] += 1
+        except _Interrupted:
+            stats.stopped_by = "stop"
+        finally:
+            self._report_lag(consumer)
+            consumer.close()
+        return stats
+
+    def stop(self) -> None:
+        """Ask the loop to finish the message in hand and return (safe from any thread)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _why_stop(self, stats: RunStats, max_messages: int | None, deadline: float | None) -> str:
+        if self._stop.is_set():
+            return "stop"
+        if max_messages is not None and stats.messages >= max_messages:
+            return "max_messages"
+        if deadline is not None and time.monotonic() >= deadline:
+            return "timeout"
+        return ""
+
+    def _process(self, consumer: BaseConsumer, message: Message) -> Outcome:
+        outcome = self.handle(message)
+        # Only now may the offset move past this message: its effect is committed or its
+        # bytes are safe in the dead-letter topic.
+        consumer.store(message)
+        return outcome
+
+    # -- one message ----------------------------------------------------------------------
+
+    def handle(self, message: Message) -> Outcome:
+        """Decode, dispatch and (if need be) dead-letter one message; does not store its offset."""
+        close_old_connections()
+        try:
+            return self._handle(message)
+        finally:
+            close_old_connections()
+
+    def _handle(self, message: Message) -> Outcome:
+        type_name = _header(message, "ce_type")
+        if type_name and _is_known_type(type_name) and not self._handlers(type_name):
+            # Skipped before decoding: a service reads whole family topics and handles few types.
+            self._count(message, type_name, Outcome.IGNORED)
+            return Outcome.IGNORED
+        try:
+            event = Event.from_message(message)
+        except InvalidEvent as exc:
+            return self.dead_letter(message, reason=exc.reason, error=str(exc), attempts=0)
+        return self._dispatch(message, event, self._handlers(event.type))
+
+    def _handlers(self, type_name: str) -> list[Handler]:
+        return self.registry.handlers_for(type_name, group=self.group)
+
+    def _dispatch(self, message: Message, event: Event, handlers: list[Handler]) -> Outcome:
+        if not handlers:
+            self._count(message, event.type, Outcome.IGNORED)
+            return Outcome.IGNORED
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                outcome = self._apply(Delivery(self.group, message, attempt), event, handlers)
+            except RejectEvent as exc:
+                return self.dead_letter(message, reason="rejected", error=_describe(exc), attempts=attempt)
+            except Exception as exc:  # noqa: BLE001  (any handler error is retried, then dead-lettered)
+                if attempt < self.max_attempts:
+                    self._retry_later(message, event, exc, attempt)
+                    continue
+                if isinstance(exc, INFRASTRUCTURE_ERRORS):
+                    raise FatalConsumerError(f"database unavailable: {type(exc).__name__}") from exc
+                return self.dead_letter(
+                    message, reason="max_attempts", error=_describe(exc), attempts=attempt
+                )
+            self._count(message, event.type, outcome)
+            return outcome
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _apply(self, delivery: Delivery, event: Event, handlers: list[Handler]) -> Outcome:
+        from wanzo_common.events.models import InboxEvent
+
+        started = time.perf_counter()
+        token = _delivery.set(delivery)
+        try:
+            with transaction.atomic(using=self.database):
+                if not InboxEvent.objects.claim(
+                    group=self.group, event_id=event.id, type_name=event.type, using=self.database
+                ):
+                    return Outcome.DUPLICATE
+                for entry in handlers:
+                    entry.func(event)
+        finally:
+            _delivery.reset(token)
+        metrics.KAFKA_EVENT_HANDLER_DURATION.labels(type=event.type).observe(
+            time.perf_counter() - started
+        )
+        return Outcome.HANDLED
+
+    def _retry_later(self, message: Message, event: Event, exc: Exception, attempt: int) -> None:
+        delay = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+        # The exception's class only: its message may quote personal data (e.g. a unique key).
+        logger.warning(
+            "handler failed for event %s (%s), attempt %d/%d: %s; retrying in %.2fs",
+            event.id, event.type, attempt, self.max_attempts, type(exc).__name__, delay,
+        )
+        self._count(message, event.type, "retried")
+        if self._stop.wait(delay):
+            raise _Interrupted
+        close_old_connections()
+
+    # -- dead letters ---------------------------------------------------------------------
+
+    def dead_letter(self, message: Message, *, reason: str, error: str, attempts: int) -> Outcome:
+        """Send ``message`` unchanged to ``<group>.dlq`` with headers saying why."""
+        kept = tuple((k, v) for k, v in message.headers if not k.startswith("dlq_"))
+        headers = kept + tuple(
+            (name, str(value).encode())
+            for name, value in (
+                ("dlq_original_topic", message.topic),
+                ("dlq_original_partition", message.partition),
+                ("dlq_original_offset", message.offset),
+                ("dlq_group", self.group),
+                ("dlq_reason", reason),
+                ("dlq_error", error[:MAX_ERROR_LENGTH]),
+                ("dlq_attempts", attempts),
+            )
+        )
+        letter = Message(topic=self.dlq_topic, value=message.value, key=message.key, headers=headers)
+        try:
+            self.transport.send([letter], timeout=app_settings.SEND_TIMEOUT)
+        except DeliveryError as exc:
+            raise FatalConsumerError(f"cannot write to {self.dlq_topic}") from exc
+        logger.warning(
+            "dead-lettered %s[%s]@%s to %s: %s",
+            message.topic, message.partition, message.offset, self.dlq_topic, reason,
+        )
+        metrics.KAFKA_DEAD_LETTERS.labels(topic=message.topic, reason=reason).inc()
+        self._count(message, _header(message, "ce_type") or "unknown", Outcome.DEAD_LETTERED)
+        return Outcome.DEAD_LETTERED
+
+    # -- metrics --------------------------------------------------------------------------
+
+    def _count(self, message: Message, type_name: str, outcome: Outcome | str) -> None:
+        label = type_name if _is_known_type(type_name) else "unknown"  # keep labels bounded
+        metrics.KAFKA_EVENTS_CONSUMED.labels(
+            topic=message.topic, type=label, outcome=Outcome(outcome).value
+            if isinstance(outcome, Outcome) else outcome,
+        ).inc()
+
+    def _report_lag(self, consumer: BaseConsumer) -> None:
+        try:
+            lags = consumer.lag()
+        except Exception as exc:  # noqa: BLE001  (lag is informational; never stop for it)
+            logger.debug("consumer lag unavailable: %s", type(exc).__name__)
+            return
+        for (topic, partition), lag in lags.items():
+            metrics.KAFKA_CONSUMER_LAG.labels(topic=topic, partition=str(partition)).set(lag)
+
+
+def default_topics() -> list[str]:
+    """``CONSUME_TOPICS`` if set, else every family topic (with the prefix)."""
+    configured = app_settings.CONSUME_TOPICS
+    if configured:
+        return [configured] if isinstance(configured, str) else list(configured)
+    prefix = app_settings.TOPIC_PREFIX or ""
+    return [prefix + name for name in app_settings.TOPICS.values()]
+
+
+def _header(message: Message, name: str) -> str | None:
+    raw = message.header(name)
+    if raw is None:
+        return None
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return None
+
+
+def _is_known_type(type_name: str) -> bool:
+    from wanzo_common.events import types
+
+    return type_name in types.REGISTRY
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _deadline(timeout: float | None) -> float | None:
+    return None if timeout is None else time.monotonic() + timeout
+

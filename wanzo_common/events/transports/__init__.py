@@ -1,0 +1,117 @@
+"""Choosing and caching the transport (kombu-style aliases, Django-style dotted paths).
+
+``get_transport()`` returns one transport per process. librdkafka is not fork-safe: a client
+created before gunicorn or Celery forks must not be used by the children, so the cache is keyed
+by the process id and a forked child builds its own. The cache is dropped when a test changes
+``WANZO_EVENTS``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import threading
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from wanzo_common.events.transports.base import (
+    BaseConsumer,
+    BaseTransport,
+    DeliveryError,
+    Message,
+)
+
+__all__ = [
+    "ALIASES",
+    "BaseConsumer",
+    "BaseTransport",
+    "DeliveryError",
+    "Message",
+    "get_transport",
+    "reset_transports",
+    "resolve_transport",
+    "transport_options",
+]
+
+ALIASES = {
+    "mock": "wanzo_common.events.transports.mock.Transport",
+    "kafka": "wanzo_common.events.transports.kafka.Transport",
+}
+
+_lock = threading.Lock()
+_cache: dict[int, BaseTransport] = {}
+
+
+def resolve_transport(name: str) -> type[BaseTransport]:
+    """The transport class for an alias, a module path or a class path."""
+    path = ALIASES.get(name, name)
+    if "." not in path:
+        hint = difflib.get_close_matches(name, ALIASES, n=1)
+        suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise ImproperlyConfigured(
+            f"Unknown events transport {name!r}; use one of {sorted(ALIASES)} or a dotted "
+            f"path.{suggestion}"
+        )
+    try:
+        found = import_string(path)
+    except ImportError:
+        try:
+            found = import_string(f"{path}.Transport")
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"Cannot import events transport {name!r}: {exc}") from exc
+    if isinstance(found, type) and issubclass(found, BaseTransport):
+        return found
+    found = getattr(found, "Transport", None)
+    if isinstance(found, type) and issubclass(found, BaseTransport):
+        return found
+    raise ImproperlyConfigured(f"{name!r} is not a BaseTransport subclass or module with one.")
+
+
+def transport_options() -> dict[str, Any]:
+    """The options every transport receives, built from ``WANZO_EVENTS``."""
+    from wanzo_common.events.conf import app_settings
+
+    return {
+        "brokers": list(app_settings.BROKERS),
+        "client_id": app_settings.CLIENT_ID or f"wanzo-{app_settings.SOURCE}",
+        "security": dict(app_settings.SECURITY),
+        "partitions": app_settings.PARTITIONS,
+        "config": dict(app_settings.OPTIONS),
+    }
+
+
+def get_transport() -> BaseTransport:
+    """The process's transport, created on first use (and again after a fork)."""
+    pid = os.getpid()
+    transport = _cache.get(pid)
+    if transport is not None:
+        return transport
+    with _lock:
+        if pid not in _cache:
+            # Clients inherited from a parent process are dropped, not closed: closing a
+            # librdkafka handle the child does not own would touch the parent's threads.
+            _cache.clear()
+            from wanzo_common.events.conf import app_settings
+
+            cls = resolve_transport(app_settings.TRANSPORT)
+            _cache[pid] = cls(options=transport_options())
+        return _cache[pid]
+
+
+def reset_transports(*, close: bool = True) -> None:
+    """Forget the cached transport (closing it if this process created it)."""
+    with _lock:
+        transport = _cache.pop(os.getpid(), None)
+        _cache.clear()
+    if transport is not None and close:
+        transport.close()
+
+
+@receiver(setting_changed)
+def _reset_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "WANZO_EVENTS":
+        reset_transports()

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "wanzo_common.monitoring"
+    label = "wanzo_monitoring"
+    verbose_name = "Wanzo monitoring"
+
+    def ready(self) -> None:
+        from wanzo_common.monitoring import checks, db, runserver  # noqa: F401  (registers)
+
+        # Same exposition in single- and multiprocess mode (the latter has no _created).
+        from prometheus_client import disable_created_metrics
+
+        disable_created_metrics()
+        db.install()
+        runserver.start_if_serving()

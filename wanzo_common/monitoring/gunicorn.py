@@ -1,0 +1,62 @@
+"""gunicorn server hooks: one exporter for the whole server, fed by every worker.
+
+``deploy/gunicorn.conf.py`` imports these. The master clears the multiprocess directory at
+start, serves ``/metrics`` from a thread on ``PROMETHEUS_PORT``, and folds each dead worker's
+files as soon as gunicorn reaps it, so recycling workers (``max_requests``) neither loses counts
+nor slows scrapes down.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from wanzo_common.monitoring import multiprocess
+
+_exporter = None
+
+
+def default_directory(port: str | int) -> Path:
+    base = os.environ.get("WANZO_METRICS_DIR") or tempfile.gettempdir()
+    return Path(base) / "wanzo-metrics" / f"gunicorn-{port}-{os.getpid()}"
+
+
+def on_starting(server) -> None:
+    """Runs in the master before anything is imported from the app."""
+    path = os.environ.pop(multiprocess.ENV, None)
+    multiprocess.enable(path or default_directory(server.cfg.bind[0].rsplit(":", 1)[-1]))
+
+
+def _settings_module(server) -> str:
+    uri = server.cfg.wsgi_app or getattr(server.app, "app_uri", None) or ""
+    app_module = uri.split(":")[0]
+    return app_module.rsplit(".", 1)[0] + ".settings"
+
+
+def when_ready(server) -> None:
+    """Start the exporter in the master, with the service's own monitoring settings."""
+    global _exporter
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", _settings_module(server))
+    django.setup(set_prefix=False)
+    from wanzo_common.monitoring.conf import monitoring_settings as conf
+    from wanzo_common.monitoring.exporter import start_exporter
+
+    if conf.EXPORTER != "off":
+        _exporter = start_exporter(port=int(conf.PORT))
+        server.log.info("Metrics for all workers on port %s", _exporter.server_port)
+
+
+def child_exit(server, worker) -> None:
+    multiprocess.compact(os.environ[multiprocess.ENV], dead={worker.pid})
+
+
+def on_exit(server) -> None:
+    if _exporter is not None:
+        _exporter.shutdown()
+    path = os.environ.get(multiprocess.ENV)
+    if path and Path(path).parent.name == "wanzo-metrics":  # only a directory we made
+        shutil.rmtree(path, ignore_errors=True)
