@@ -32,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -182,21 +183,18 @@ def ensure_env_file(service_dir: Path) -> str | None:
     because it holds the key.
     """
     env_path = service_dir / ".env"
+    shown = f"services/{service_dir.name}/.env"
     if env_path.exists():
         if read_env_file(env_path).get("DJANGO_SECRET_KEY"):
             return None
         env_path.write_text(_with_secret_key(env_path.read_text()))
-        return (
-            f"added a fresh DJANGO_SECRET_KEY to {env_path.relative_to(service_dir.parent.parent)}"
-        )
+        return f"added a fresh DJANGO_SECRET_KEY to {shown}"
     example = service_dir / ".env.example"
     text = example.read_text() if example.exists() else ""
     fd = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as stream:
         stream.write(_with_secret_key(text))
-    return (
-        f"created {env_path.relative_to(service_dir.parent.parent)} with a fresh DJANGO_SECRET_KEY"
-    )
+    return f"created {shown} with a fresh DJANGO_SECRET_KEY"
 
 
 @dataclass(frozen=True)
@@ -475,29 +473,26 @@ def http_ok(url: str, *, any_status: bool = False) -> bool:
         return False
 
 
+def gunicorn_argv(service: str, ports: Ports, workers: int | None) -> list[str]:
+    """The shipped gunicorn config, bound to loopback; ``--workers`` only when asked for.
+
+    Each server gets its own control socket: gunicorn's default path is one per user, so four
+    masters would fight over it.
+    """
+    control = Path(tempfile.gettempdir()) / f"wanzo-gunicorn-{service}-{ports.app}.ctl"
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF)]
+    argv += ["--chdir", str(ROOT / "services" / service), f"{service}_service.wsgi:application"]
+    argv += ["--bind", f"{HOST}:{ports.app}", "--control-socket", str(control)]
+    return argv + (["--workers", str(workers)] if workers else [])
+
+
 def server_spec(service: str, ports: Ports, opts: Options) -> ProcessSpec:
     extra = {"APP_PORT": str(ports.app), "PROMETHEUS_PORT": str(ports.metrics)}
-    if opts.server == "runserver":
-        # --noreload: one process, so the exporter binds once and a stop is a plain SIGTERM.
-        spec = manage_py(
-            service, ["runserver", f"{HOST}:{ports.app}", "--noreload"], extra_env=extra
-        )
-    else:
-        cwd = ROOT / "services" / service
-        argv = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(GUNICORN_CONF),
-            "--chdir",
-            str(cwd),
-            f"{service}_service.wsgi:application",
-            "--bind",
-            f"{HOST}:{ports.app}",
-        ]
-        argv += ["--workers", str(opts.workers)] if opts.workers else []
-        spec = ProcessSpec(service, argv, cwd, child_env(service, extra))
+    # runserver --noreload: one process, so the exporter binds once and SIGTERM stops it.
+    runserver = ["runserver", f"{HOST}:{ports.app}", "--noreload"]
+    spec = manage_py(service, runserver, extra_env=extra)
+    if opts.server == "gunicorn":
+        spec.argv = gunicorn_argv(service, ports, opts.workers)
     spec.ready = lambda: http_ok(f"http://{HOST}:{ports.app}/healthz")
     return spec
 
@@ -576,7 +571,7 @@ def serve(supervisor: Supervisor, opts: Options, ports: Mapping[str, Ports]) -> 
         shared_specs(opts),
         [s for svc in ports for s in service_specs(svc, ports[svc], opts)],
     ]
-    supervisor.width = max(len(s.name) for group in groups for s in group)
+    supervisor.width = max(len(LABEL), *(len(s.name) for group in groups for s in group))
     problem = None
     for specs in groups:
         supervisor.start_all(specs)

@@ -1,0 +1,79 @@
+"""Every ``kafka_*`` and ``events_outbox_*`` metric, declared once for publisher and consumer.
+
+Labels stay bounded: topics, event types, outcomes, reasons and partitions, never ids. Gauges
+declare how processes combine under prometheus_client's multiprocess mode: lag and outbox
+figures are *set* from a fresh reading, so the most recent value wins.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+
+from wanzo_common.events.transports.base import Message
+
+PUBLISHED_OUTCOMES = ("queued", "sent", "failed")
+CONSUMED_OUTCOMES = ("handled", "duplicate", "retried", "dead_lettered", "ignored")
+HANDLER_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+def _existing(name: str):
+    # Declaring twice (a re-imported module under autoreload) must not raise "Duplicated
+    # timeseries": hand back the collector already registered under that name.
+    return getattr(REGISTRY, "_names_to_collectors", {}).get(name)
+
+
+def _counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
+    return _existing(name + "_total") or Counter(name, doc, labels)
+
+
+def _gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
+    return _existing(name) or Gauge(name, doc, labels, multiprocess_mode="mostrecent")
+
+
+KAFKA_EVENTS_PUBLISHED = _counter(
+    "kafka_events_published",
+    "Events published: queued in the outbox, sent (acknowledged by the broker) or failed.",
+    ("topic", "type", "outcome"),
+)
+KAFKA_EVENTS_CONSUMED = _counter(
+    "kafka_events_consumed",
+    "Events consumed, by outcome: handled, duplicate, retried, dead_lettered, ignored.",
+    ("topic", "type", "outcome"),
+)
+KAFKA_EVENT_HANDLER_DURATION = _existing("kafka_event_handler_duration_seconds") or Histogram(
+    "kafka_event_handler_duration_seconds",
+    "Time spent in an event's handlers (including its inbox transaction).",
+    ("type",),
+    buckets=HANDLER_BUCKETS,
+)
+KAFKA_CONSUMER_LAG = _gauge(
+    "kafka_consumer_lag",
+    "Messages between a consumer's position and the end of the partition.",
+    ("topic", "partition"),
+)
+KAFKA_DEAD_LETTERS = _counter(
+    "kafka_dead_letters",
+    "Messages sent to a dead-letter topic, by original topic and reason.",
+    ("topic", "reason"),
+)
+EVENTS_OUTBOX_PENDING = _gauge(
+    "events_outbox_pending", "Outbox rows not yet acknowledged by the broker."
+)
+EVENTS_OUTBOX_OLDEST_AGE = _gauge(
+    "events_outbox_oldest_age_seconds", "Age of the oldest outbox row not yet sent (0 if none)."
+)
+
+
+def message_type(message: Message) -> str:
+    raw = message.header("ce_type")
+    try:
+        return raw.decode() if raw else "unknown"
+    except UnicodeDecodeError:
+        return "unknown"
+
+
+def record_published(message: Message, outcome: str, amount: int = 1) -> None:
+    """Count one message by topic, CloudEvents type and outcome (transports call this)."""
+    KAFKA_EVENTS_PUBLISHED.labels(
+        topic=message.topic, type=message_type(message), outcome=outcome
+    ).inc(amount)
