@@ -298,6 +298,7 @@ class StopSignal:
     def __init__(self) -> None:
         self.requested = threading.Event()
         self.forced = threading.Event()
+        self.signum = signal.SIGTERM  # the one received, for children that should get the same
 
     def install(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -306,6 +307,7 @@ class StopSignal:
     def _handle(self, signum: int, frame: object) -> None:
         if self.requested.is_set():
             self.forced.set()
+        self.signum = signal.Signals(signum)
         self.requested.set()
 
 
@@ -382,11 +384,11 @@ class Supervisor:
                 return dead[0]
         return None
 
-    def stop(self) -> list[str]:
-        """Stop every process; return the names of those that needed SIGKILL."""
+    def stop(self, signum: int = signal.SIGTERM) -> list[str]:
+        """Stop every process (last started first); return those that needed SIGKILL."""
         for item in reversed(self.running):
             if item.proc.poll() is None:
-                _signal_group(item.proc, signal.SIGTERM)
+                _signal_group(item.proc, signum)
         deadline = time.monotonic() + self.grace
         while len(self.exited()) < len(self.running) and time.monotonic() < deadline:
             if self.stop_signal.forced.wait(0.1):
@@ -411,12 +413,21 @@ def _signal_group(proc: subprocess.Popen, signum: int) -> None:
         pass
 
 
+def _result(code: int | None) -> str:
+    if code is None or code >= 0:
+        return {None: "running", 0: "ok"}.get(code, "FAILED")
+    try:  # killed by a signal: ours on a stop, or a crash
+        return signal.Signals(-code).name
+    except ValueError:
+        return "signal"
+
+
 def format_results(items: list[Running]) -> str:
     width = max([len("service"), *(len(item.spec.name) for item in items)])
     lines = [f"{'service':<{width}}  result   exit  duration"]
     for item in items:
         code = item.proc.returncode
-        result = "stopped" if code is None else ("ok" if code == 0 else "FAILED")
+        result = _result(code)
         shown = "-" if code is None else str(code)
         lines.append(f"{item.spec.name:<{width}}  {result:<7} {shown:>5}  {item.duration:7.1f}s")
     return "\n".join(lines)
@@ -427,7 +438,9 @@ def run_batch(specs: list[ProcessSpec], stop: StopSignal) -> tuple[int, str]:
     supervisor = Supervisor(stop)
     supervisor.start_all(specs)
     if not supervisor.wait_all():
-        supervisor.stop()
+        # Ctrl-C reaches the children as it would without us: SIGINT lets `manage.py test`
+        # tear its test databases down.
+        supervisor.stop(stop.signum)
         return 130, format_results(supervisor.running)
     failed = any(item.proc.returncode != 0 for item in supervisor.running)
     return int(failed), format_results(supervisor.running)
@@ -498,12 +511,21 @@ def server_spec(service: str, ports: Ports, opts: Options) -> ProcessSpec:
 
 
 def shared_specs(opts: Options) -> list[ProcessSpec]:
-    """Processes every service needs, started and ready before any service (none yet)."""
+    """Processes every service needs, started and ready before any service's.
+
+    None yet; a development event broker belongs here (with a ``ready`` probe), and its
+    address in the services' ``extra_env``.
+    """
     return []
 
 
 def service_specs(service: str, ports: Ports, opts: Options) -> list[ProcessSpec]:
-    """Every long-running process of one service; its server first, then its helpers."""
+    """Every long-running process of one service: its server first, then its helpers.
+
+    Helpers are ``manage_py(service, [...], name=f"{service}.<role>")`` specs, e.g. an event
+    consumer (``consume_events``) or an outbox relay (``relay_outbox``); the supervisor starts,
+    prefixes, watches and stops them like the server.
+    """
     return [server_spec(service, ports, opts)]
 
 
@@ -519,7 +541,7 @@ def wait_ready(supervisor: Supervisor, specs: list[ProcessSpec], timeout: float)
         pending = [spec for spec in pending if not spec.ready()]
         if pending and time.monotonic() > deadline:
             names = ", ".join(spec.name for spec in pending)
-            return f"not ready after {timeout:.0f}s: {names}"
+            return f"not ready after {timeout:g}s: {names}"
         supervisor.stop_signal.requested.wait(0.25 if pending else 0)
     return None
 
@@ -557,7 +579,7 @@ def up(opts: Options) -> int:
     stop = StopSignal()
     stop.install()
     if opts.migrate:
-        specs = [manage_py(s, ["migrate", "--noinput"], name=s) for s in opts.services]
+        specs = [manage_py(service, ["migrate", "--noinput"]) for service in opts.services]
         status, table = run_batch(specs, stop)
         if status:
             print(f"migrate did not complete:\n{table}", flush=True)
@@ -567,38 +589,41 @@ def up(opts: Options) -> int:
 
 
 def serve(supervisor: Supervisor, opts: Options, ports: Mapping[str, Ports]) -> int:
+    """Start the shared processes, then every service's; run until a stop or a death."""
     groups = [
         shared_specs(opts),
-        [s for svc in ports for s in service_specs(svc, ports[svc], opts)],
+        [spec for service in ports for spec in service_specs(service, ports[service], opts)],
     ]
-    supervisor.width = max(len(LABEL), *(len(s.name) for group in groups for s in group))
-    problem = None
+    supervisor.width = max(len(LABEL), *(len(spec.name) for group in groups for spec in group))
     for specs in groups:
         supervisor.start_all(specs)
         if problem := wait_ready(supervisor, specs, opts.ready_timeout):
-            break
-    dead = None
-    if problem is None:
-        supervisor.say("ready; Ctrl-C stops everything\n" + url_table(ports))
-        for service, pair in ports.items():
-            if not http_ok(f"http://{HOST}:{pair.metrics}/metrics", any_status=True):
-                supervisor.say(f"warning: {service} metrics port {pair.metrics} does not answer")
-        dead = supervisor.watch()
-    elif not supervisor.stop_signal.requested.is_set():
-        supervisor.say(f"error: {problem}; stopping")
+            return shutdown(supervisor, problem=problem)
+    announce(supervisor, ports)
+    return shutdown(supervisor, dead=supervisor.watch())
+
+
+def announce(supervisor: Supervisor, ports: Mapping[str, Ports]) -> None:
+    supervisor.say("ready; Ctrl-C stops everything\n" + url_table(ports))
+    for service, pair in ports.items():
+        if not http_ok(f"http://{HOST}:{pair.metrics}/metrics", any_status=True):
+            supervisor.say(f"warning: {service} metrics port {pair.metrics} does not answer")
+
+
+def shutdown(
+    supervisor: Supervisor, *, problem: str | None = None, dead: Running | None = None
+) -> int:
+    """Stop everything; 0 only for a stop that was asked for and went cleanly."""
+    asked = supervisor.stop_signal.requested.is_set()
     if dead is not None:
-        supervisor.say(
-            f"{dead.spec.name} exited unexpectedly (code {dead.proc.returncode});"
-            " stopping the others"
-        )
+        code = dead.proc.returncode
+        supervisor.say(f"{dead.spec.name} exited unexpectedly (code {code}); stopping the others")
+    elif problem and not asked:
+        supervisor.say(f"error: {problem}; stopping")
     killed = supervisor.stop()
     if killed:
         supervisor.say(f"killed after {supervisor.grace:.0f}s: {', '.join(killed)}")
-    clean = (
-        dead is None
-        and not killed
-        and (problem is None or supervisor.stop_signal.requested.is_set())
-    )
+    clean = dead is None and not killed and (problem is None or asked)
     supervisor.say("stopped" if clean else "stopped, with errors")
     return 0 if clean else 1
 

@@ -17,4 +17,4 @@ globals().update(
 )
 
 ROOT_URLCONF = "tests.urls"
-INSTALLED_APPS += ["wanzo_common.events", "tests.testapp"]  # noqa: F821
+INSTALLED_APPS += ["tests.testapp"]  # noqa: F821

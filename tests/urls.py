@@ -12,6 +12,8 @@ api_patterns = [
     path("async/", views.async_view, name="async"),
     path("whoami/", views.whoami, name="whoami"),
     path("query/", views.query, name="query"),
+    path("async-stream/", views.async_stream, name="async-stream"),
+    path("logged/", views.logged, name="logged"),
 ]
 
 urlpatterns = service_urlpatterns(api_patterns)

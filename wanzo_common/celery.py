@@ -24,5 +24,7 @@ def make_celery_app(service: str) -> Celery:
     app.conf.broker_url = app.conf.broker_url or "memory://"
     app.autodiscover_tasks()
     import wanzo_common.monitoring.celery  # noqa: F401  (connects the worker signals)
+    from wanzo_common.events.celery import install as install_events_consumer
 
+    install_events_consumer(app)
     return app

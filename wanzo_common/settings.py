@@ -15,11 +15,14 @@ from typing import Any
 import dj_database_url
 from dotenv import dotenv_values
 
+from wanzo_common.events.conf import events_settings
+
 SHARED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "rest_framework",
     "wanzo_common.monitoring",
+    "wanzo_common.events",
 ]
 
 SHARED_MIDDLEWARE = [
@@ -118,6 +121,7 @@ def build(
             "BASIC_AUTH": env.str("PROMETHEUS_BASIC_AUTH"),
             "ACTIVE_USERS_WINDOW": env.int("ACTIVE_USERS_WINDOW", 300),
         },
+        "WANZO_EVENTS": events_settings(env, service),
         "CELERY_BROKER_URL": env.str("CELERY_BROKER_URL"),
         "CELERY_TASK_ALWAYS_EAGER": env.str("CELERY_BROKER_URL") is None,
         "LOGGING": logging_config(

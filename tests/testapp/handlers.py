@@ -49,7 +49,9 @@ def record_user_deleted(event) -> None:
     from tests.testapp.tasks import record_slow_effect
 
     group = _group()
-    Effect.objects.create(group=group, event_id=event.id, type=event.type, subject=event.subject or "")
+    Effect.objects.create(
+        group=group, event_id=event.id, type=event.type, subject=event.subject or ""
+    )
     transaction.on_commit(
         lambda: record_slow_effect.delay(group=group, event_id=event.id, type_name=event.type)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+import tests.testapp.celery_app  # noqa: F401  (loads the project's app, as a service's __init__ does)
 from tests.testapp.models import Effect
 
 

@@ -1,5 +1,7 @@
 """Views exercised by the monitoring tests."""
 
+import logging
+
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from rest_framework.decorators import api_view, permission_classes
@@ -32,3 +34,17 @@ def whoami(request):
 def query(request):
     count = get_user_model().objects.count()
     return JsonResponse({"users": count})
+
+
+async def async_stream(request):
+    async def chunks():
+        for chunk in (b"x", b"y", b"z"):
+            yield chunk
+
+    return StreamingHttpResponse(chunks())
+
+
+def logged(request):
+    """Logs one line, so the tests can see the request id on a view's own records."""
+    logging.getLogger("tests.testapp").warning("hello from a view")
+    return HttpResponse("logged")

@@ -22,7 +22,7 @@ from wanzo_common.events.conf import DEFAULT_TOPICS, DEFAULTS, app_settings
 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 _POSITIVE = ("MAX_ATTEMPTS", "PARTITIONS", "RELAY_BATCH", "SEND_TIMEOUT", "RELAY_INTERVAL")
-_NON_NEGATIVE = ("RETRY_BACKOFF", "RETRY_BACKOFF_MAX")
+_NON_NEGATIVE = ("RETRY_BACKOFF", "RETRY_BACKOFF_MAX", "OUTBOX_RETENTION")
 
 
 @register("wanzo_events")

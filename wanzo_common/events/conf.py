@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "SEND_TIMEOUT": 10.0,
     "RELAY_BATCH": 500,
     "RELAY_INTERVAL": 1.0,
+    # Seconds a sent outbox row is kept (for debugging) before prune_outbox deletes it.
+    "OUTBOX_RETENTION": 7 * 24 * 3600,
     "MAX_ATTEMPTS": 5,
     "RETRY_BACKOFF": 0.2,
     "RETRY_BACKOFF_MAX": 5.0,

@@ -23,16 +23,21 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
-from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 
-from wanzo_common.events import metrics
+from wanzo_common.events import deadletter, metrics
 from wanzo_common.events.conf import app_settings
 from wanzo_common.events.envelope import Event, InvalidEvent
 from wanzo_common.events.registry import Handler, HandlerRegistry, autodiscover, registry
-from wanzo_common.events.transports import BaseConsumer, BaseTransport, DeliveryError, Message
-from wanzo_common.events.transports import get_transport
+from wanzo_common.events.transports import (
+    BaseConsumer,
+    BaseTransport,
+    DeliveryError,
+    Message,
+    get_transport,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +54,9 @@ __all__ = [
 # Errors that say the database is unreachable, not that the event is bad: never dead-letter.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 LAG_INTERVAL = 5.0
-MAX_ERROR_LENGTH = 1000
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     HANDLED = "handled"
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
@@ -132,7 +136,7 @@ class ConsumerEngine:
         self.backoff_max = app_settings.RETRY_BACKOFF_MAX if backoff_max is None else backoff_max
         self.database = database
         self.from_beginning = from_beginning
-        self.dlq_topic = f"{self.group}.dlq"
+        self.dlq_topic = deadletter.dlq_topic(self.group)
         self._stop = threading.Event()
 
     # -- the loop -------------------------------------------------------------------------
@@ -158,8 +162,11 @@ class ConsumerEngine:
         deadline = _deadline(timeout)
         last_message = last_lag = time.monotonic()
         try:
-            while not (stats.stopped_by := self._why_stop(stats, max_messages, deadline)):
-                message = consumer.poll(poll_interval)
+            while True:
+                stats.stopped_by = self._why_stop(stats, max_messages, deadline)
+                if stats.stopped_by:
+                    break
+                message = self._poll(consumer, poll_interval)
                 now = time.monotonic()
                 if now - last_lag >= LAG_INTERVAL:
                     last_lag = now
@@ -177,6 +184,13 @@ class ConsumerEngine:
             self._report_lag(consumer)
             consumer.close()
         return stats
+
+    @staticmethod
+    def _poll(consumer: BaseConsumer, timeout: float) -> Message | None:
+        try:
+            return consumer.poll(timeout)
+        except Exception as exc:  # the client gave up (e.g. a fatal librdkafka error)
+            raise FatalConsumerError(f"consumer failed: {type(exc).__name__}: {exc}") from exc
 
     def stop(self) -> None:
         """Ask the loop to finish the message in hand and return (safe from any thread)."""
@@ -235,7 +249,9 @@ class ConsumerEngine:
             try:
                 outcome = self._apply(Delivery(self.group, message, attempt), event, handlers)
             except RejectEvent as exc:
-                return self.dead_letter(message, reason="rejected", error=_describe(exc), attempts=attempt)
+                return self.dead_letter(
+                    message, reason="rejected", error=_describe(exc), attempts=attempt
+                )
             except Exception as exc:  # noqa: BLE001  (any handler error is retried, then dead-lettered)
                 if attempt < self.max_attempts:
                     self._retry_later(message, event, exc, attempt)
@@ -276,38 +292,40 @@ class ConsumerEngine:
         # The exception's class only: its message may quote personal data (e.g. a unique key).
         logger.warning(
             "handler failed for event %s (%s), attempt %d/%d: %s; retrying in %.2fs",
-            event.id, event.type, attempt, self.max_attempts, type(exc).__name__, delay,
+            event.id,
+            event.type,
+            attempt,
+            self.max_attempts,
+            type(exc).__name__,
+            delay,
         )
         self._count(message, event.type, "retried")
-        if self._stop.wait(delay):
+        if self._wait(delay):
             raise _Interrupted
         close_old_connections()
+
+    def _wait(self, delay: float) -> bool:
+        """Sleep between attempts; True if stop() was called meanwhile (tests replace it)."""
+        return self._stop.wait(delay)
 
     # -- dead letters ---------------------------------------------------------------------
 
     def dead_letter(self, message: Message, *, reason: str, error: str, attempts: int) -> Outcome:
-        """Send ``message`` unchanged to ``<group>.dlq`` with headers saying why."""
-        kept = tuple((k, v) for k, v in message.headers if not k.startswith("dlq_"))
-        headers = kept + tuple(
-            (name, str(value).encode())
-            for name, value in (
-                ("dlq_original_topic", message.topic),
-                ("dlq_original_partition", message.partition),
-                ("dlq_original_offset", message.offset),
-                ("dlq_group", self.group),
-                ("dlq_reason", reason),
-                ("dlq_error", error[:MAX_ERROR_LENGTH]),
-                ("dlq_attempts", attempts),
-            )
+        """Send ``message`` unchanged to ``<group>.dlq`` with ``dlq_*`` headers saying why."""
+        letter = deadletter.wrap(
+            message, group=self.group, reason=reason, error=error, attempts=attempts
         )
-        letter = Message(topic=self.dlq_topic, value=message.value, key=message.key, headers=headers)
         try:
             self.transport.send([letter], timeout=app_settings.SEND_TIMEOUT)
         except DeliveryError as exc:
-            raise FatalConsumerError(f"cannot write to {self.dlq_topic}") from exc
+            raise FatalConsumerError(f"cannot write to {letter.topic}") from exc
         logger.warning(
             "dead-lettered %s[%s]@%s to %s: %s",
-            message.topic, message.partition, message.offset, self.dlq_topic, reason,
+            message.topic,
+            message.partition,
+            message.offset,
+            letter.topic,
+            reason,
         )
         metrics.KAFKA_DEAD_LETTERS.labels(topic=message.topic, reason=reason).inc()
         self._count(message, _header(message, "ce_type") or "unknown", Outcome.DEAD_LETTERED)
@@ -339,6 +357,17 @@ def default_topics() -> list[str]:
     return [prefix + name for name in app_settings.TOPICS.values()]
 
 
+def close_old_connections() -> None:
+    """Django's ``close_old_connections`` (run around requests), around each message instead.
+
+    Connections inside an atomic block are left alone: closing one would abort a transaction
+    the caller owns (a test's, typically), which Django's version does not check.
+    """
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
+
+
 def _header(message: Message, name: str) -> str | None:
     raw = message.header(name)
     if raw is None:
@@ -361,4 +390,3 @@ def _describe(exc: BaseException) -> str:
 
 def _deadline(timeout: float | None) -> float | None:
     return None if timeout is None else time.monotonic() + timeout
-

@@ -28,7 +28,9 @@ REQUIRED_HEADERS = ("ce_id", "ce_source", "ce_type", "ce_specversion")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC, truncated to the millisecond: what ``ce_time`` carries, so round trips match."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 def format_time(value: datetime) -> str:

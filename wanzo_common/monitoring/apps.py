@@ -7,10 +7,10 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Wanzo monitoring"
 
     def ready(self) -> None:
-        from wanzo_common.monitoring import checks, db, runserver  # noqa: F401  (registers)
-
         # Same exposition in single- and multiprocess mode (the latter has no _created).
         from prometheus_client import disable_created_metrics
+
+        from wanzo_common.monitoring import checks, db, runserver  # noqa: F401  (registers)
 
         disable_created_metrics()
         db.install()

@@ -8,10 +8,14 @@ that exit are folded by the exporter at the next scrape.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+from pathlib import Path
 from time import perf_counter
 
 from celery import signals
 
+from wanzo_common.monitoring import multiprocess
 from wanzo_common.monitoring.metrics import counter, histogram
 
 logger = logging.getLogger(__name__)
@@ -38,6 +42,14 @@ def _start_exporter(sender=None, **kwargs) -> None:
         _exporter = start_exporter(port=int(conf.CELERY_PORT))
     except OSError as exc:
         logger.error("Celery metrics exporter could not bind port %s: %s", conf.CELERY_PORT, exc)
+
+
+@signals.worker_shutdown.connect
+def _remove_directory(sender=None, **kwargs) -> None:
+    """Remove the directory ``prepare_celery_worker`` made for this worker (not one set by hand)."""
+    path = multiprocess.directory()
+    if path and Path(path).name.endswith(f"-celery-{os.getpid()}"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @signals.task_prerun.connect

@@ -9,6 +9,7 @@ nor slows scrapes down.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -20,6 +21,7 @@ _exporter = None
 
 def default_directory(port: str | int) -> Path:
     base = os.environ.get("WANZO_METRICS_DIR") or tempfile.gettempdir()
+    port = re.sub(r"[^\w.-]", "_", str(port))  # a unix socket bind is a path: keep one level
     return Path(base) / "wanzo-metrics" / f"gunicorn-{port}-{os.getpid()}"
 
 

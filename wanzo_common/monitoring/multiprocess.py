@@ -119,8 +119,8 @@ def _fold_db(source: Path, prefix: str, path: Path) -> None:
             old_value, old_stamp = archive.read_value(key)
             if prefix in _ADDITIVE:
                 archive.write_value(key, old_value + value, 0.0)
-            elif mode == "max":
-                archive.write_value(key, max(old_value, value), 0.0)
+            elif mode == "max":  # stamp 1.0 marks "has a value": a new key reads as 0.0
+                archive.write_value(key, max(old_value, value) if old_stamp else value, 1.0)
             elif mode == "min":
                 archive.write_value(key, min(old_value, value) if old_stamp else value, 1.0)
             elif stamp >= old_stamp:  # mostrecent

@@ -28,9 +28,13 @@ class Command(BaseCommand):
     help = "Consume events and run this service's handlers (at-least-once, idempotent)."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--group", help="Consumer group (default WANZO_EVENTS CONSUMER_GROUP_ID).")
         parser.add_argument(
-            "--topics", nargs="+", help="Topics, space or comma separated (default: CONSUME_TOPICS "
+            "--group", help="Consumer group (default WANZO_EVENTS CONSUMER_GROUP_ID)."
+        )
+        parser.add_argument(
+            "--topics",
+            nargs="+",
+            help="Topics, space or comma separated (default: CONSUME_TOPICS "
             "or every family topic).",
         )
         parser.add_argument("--max-messages", type=int, help="Stop after this many messages.")
@@ -39,7 +43,9 @@ class Command(BaseCommand):
             "--idle-timeout", type=float, help="Stop when no message arrived for this many seconds."
         )
         parser.add_argument(
-            "--metrics-port", type=int, help="Serve /metrics on this port (default METRICS_PORT; 0: off)."
+            "--metrics-port",
+            type=int,
+            help="Serve /metrics on this port (default METRICS_PORT; 0: off).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,56 @@
+from wanzo_common.events.checks import check_events_settings
+
+
+def ids(settings, config):
+    settings.WANZO_EVENTS = config
+    return sorted(message.id for message in check_events_settings())
+
+
+def test_default_configuration_is_clean(settings):
+    assert ids(settings, {}) == []
+
+
+def test_unknown_transport_suggests_the_close_alias(settings):
+    settings.WANZO_EVENTS = {"TRANSPORT": "kafak"}
+    [error] = check_events_settings()
+    assert error.id == "wanzo_events.E001"
+    assert "'kafka'" in error.msg
+
+
+def test_unimportable_dotted_path_is_e001(settings):
+    assert ids(settings, {"TRANSPORT": "nowhere.module.Transport"}) == ["wanzo_events.E001"]
+
+
+def test_dotted_path_to_a_transport_is_accepted(settings):
+    assert ids(settings, {"TRANSPORT": "wanzo_common.events.transports.mock"}) == []
+    assert ids(settings, {"TRANSPORT": "wanzo_common.events.transports.mock.Transport"}) == []
+
+
+def test_use_kafka_without_brokers_is_e002(settings):
+    assert ids(settings, {"USE_KAFKA": True}) == ["wanzo_events.E002"]
+    assert ids(settings, {"USE_KAFKA": True, "BROKERS": ["127.0.0.1:9092"]}) == []
+
+
+def test_bad_topics_are_e003(settings):
+    assert ids(settings, {"TOPICS": {"users": "x"}}) == ["wanzo_events.E003"]
+    assert ids(settings, {"TOPICS": {"user": "bad topic!"}}) == ["wanzo_events.E003"]
+    assert ids(settings, {"TOPIC_PREFIX": "a b"}) == ["wanzo_events.E003"] * 5
+    assert ids(settings, {"TOPICS": ["wanzo.users"]}) == ["wanzo_events.E003"]
+
+
+def test_unknown_key_is_e004_with_a_hint(settings):
+    settings.WANZO_EVENTS = {"BROKER": ["x:1"]}
+    [error] = check_events_settings()
+    assert error.id == "wanzo_events.E004"
+    assert "BROKERS" in error.hint
+
+
+def test_bad_numbers_are_e005(settings):
+    assert ids(settings, {"MAX_ATTEMPTS": 0}) == ["wanzo_events.E005"]
+    assert ids(settings, {"RELAY_BATCH": "100"}) == ["wanzo_events.E005"]
+    assert ids(settings, {"RETRY_BACKOFF": -1}) == ["wanzo_events.E005"]
+
+
+def test_use_kafka_with_another_explicit_transport_warns(settings):
+    config = {"USE_KAFKA": True, "BROKERS": ["h:1"], "TRANSPORT": "mock"}
+    assert ids(settings, config) == ["wanzo_events.W001"]

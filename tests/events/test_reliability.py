@@ -1,0 +1,376 @@
+"""Reliability of the events pipeline end to end: dev broker over TCP, PostgreSQL, Redis.
+
+Each test gets its own topic prefix and consumer groups on the session's broker (the dev broker
+subprocess, or ``KAFKA_BROKERS`` for a real cluster). Consumers run as separate processes
+(``python -m django consume_events``, a prefork Celery worker) configured only by environment
+variables, on the pytest-django test database, so what is checked is what a deployment runs.
+The handlers are the test app's; every handler run leaves one ``Effect`` row, so "exactly once"
+is a row count.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/wanzo pytest -m integration tests/events
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection, transaction
+
+from tests.integration.conftest import child_env, free_port, spawn  # noqa: F401 (fixture)
+from tests.testapp.models import Effect
+from wanzo_common.events import deadletter
+from wanzo_common.events.consumer import ConsumerEngine
+from wanzo_common.events.envelope import Event
+from wanzo_common.events.models import InboxEvent, OutboxEvent
+from wanzo_common.events.publisher import publish
+from wanzo_common.events.relay import relay_outbox, relay_pending
+from wanzo_common.events.testing import devbroker  # noqa: F401 (session fixture)
+from wanzo_common.events.transports import DeliveryError, Message, get_transport
+from wanzo_common.events.types import get_type
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+REDIS_URL = os.environ.get("WANZO_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+RUN_TIMEOUT = 120
+
+
+@pytest.fixture(autouse=True)
+def _postgres():
+    if connection.vendor != "postgresql":
+        message = "needs PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/wanzo"
+        if os.environ.get("WANZO_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@dataclass
+class Kafka:
+    address: str
+    prefix: str
+
+    @property
+    def users_topic(self) -> str:
+        return self.prefix + "wanzo.users"
+
+    def group(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+
+@pytest.fixture
+def kafka(settings, devbroker):  # noqa: F811
+    prefix = f"rel-{uuid.uuid4().hex[:8]}."
+    settings.WANZO_EVENTS = {
+        "TRANSPORT": "kafka",
+        "USE_KAFKA": True,
+        "BROKERS": [devbroker],
+        "TOPIC_PREFIX": prefix,
+        "CONSUMER_GROUP_ID": prefix + "test",
+        "SOURCE": "testsvc",
+    }
+    return Kafka(address=devbroker, prefix=prefix)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def service_env(kafka: Kafka, *, group: str, **extra: str) -> dict[str, str]:
+    """The environment of a service process: the seed's variables, nothing else."""
+    return child_env(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=database_url(),
+        USE_KAFKA="true",
+        KAFKA_BROKERS=kafka.address,
+        KAFKA_CONSUMER_GROUP_ID=group,
+        KAFKA_TOPIC_PREFIX=kafka.prefix,
+        **extra,
+    )
+
+
+def consume_argv(*options: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "django",
+        "consume_events",
+        "--timeout",
+        str(RUN_TIMEOUT),
+        *options,
+    ]
+
+
+def run_consumer(kafka: Kafka, *, group: str, options: tuple[str, ...], **env: str) -> str:
+    """Run ``consume_events`` to completion; return its output (fails on a non-zero exit)."""
+    result = subprocess.run(
+        consume_argv(*options),
+        env=service_env(kafka, group=group, **env),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT + 30,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"consume_events failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    )
+    return result.stdout
+
+
+def user_created(subject: str) -> Event:
+    data = {**get_type("user.created").example, "userId": subject}
+    return Event.create("user.created", data, source="testsvc")
+
+
+def event_of(type_name: str, subject: str) -> Event:
+    return Event.create(type_name, {**get_type(type_name).example, "userId": subject}, source="t")
+
+
+def effects_by_event(group: str) -> Counter:
+    return Counter(Effect.objects.filter(group=group, note="").values_list("event_id", flat=True))
+
+
+def read_topic(topic: str, *, expected: int) -> list[Message]:
+    """``expected`` messages of ``topic`` from the beginning, as a throwaway group."""
+    consumer = get_transport().consumer(group_id=deadletter.throwaway_group(topic), topics=[topic])
+    try:
+        return list(deadletter.read(consumer, max_messages=expected, idle_timeout=30))
+    finally:
+        consumer.close()
+
+
+def wait_until(predicate, *, process=None, timeout: float = RUN_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if process is not None:
+            process.check_running()
+        if time.monotonic() > deadline:
+            log = process.log()[-4000:] if process is not None else ""
+            raise AssertionError(f"condition not met within {timeout} s\n{log}")
+        time.sleep(0.1)
+
+
+# --- 1. outbox while the broker is down ---------------------------------------------------
+
+
+def test_events_published_while_the_broker_is_down_are_applied_once_it_is_up(kafka, settings):
+    down = {**settings.WANZO_EVENTS, "BROKERS": [f"127.0.0.1:{free_port()}"], "SEND_TIMEOUT": 2}
+    settings.WANZO_EVENTS = down
+    published = []
+    for chunk in range(10):
+        with transaction.atomic():
+            published += [
+                publish(
+                    "user.created", {**get_type("user.created").example, "userId": f"u{chunk}-{i}"}
+                )
+                for i in range(100)
+            ]
+    with pytest.raises(DeliveryError):
+        relay_outbox(batch=100)
+    assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 1000  # nothing lost
+
+    settings.WANZO_EVENTS = {**down, "BROKERS": [kafka.address]}
+    assert relay_pending() == 1000
+    group = kafka.group("outbox")
+    output = run_consumer(kafka, group=group, options=("--max-messages", "1000"))
+
+    assert "handled=1000" in output
+    applied = effects_by_event(group)
+    assert set(applied) == {event.id for event in published}
+    assert set(applied.values()) == {1}
+
+
+# --- 2. SIGKILL in the middle of 10,000 events ----------------------------------------------
+
+
+def test_a_consumer_killed_mid_stream_applies_every_event_exactly_once(kafka, spawn):  # noqa: F811
+    total = 10_000
+    events = [user_created(f"k{i}") for i in range(total)]
+    transport = get_transport()
+    for start in range(0, total, 2000):
+        transport.send([e.to_message(kafka.users_topic) for e in events[start : start + 2000]])
+    group = kafka.group("killed")
+    env = service_env(kafka, group=group)
+    victim = spawn("consumer-killed", consume_argv("--idle-timeout", "30"), env=env)
+
+    wait_until(lambda: Effect.objects.filter(group=group).count() >= 1000, process=victim)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.popen.wait(10)
+    before_restart = Effect.objects.filter(group=group).count()
+    assert before_restart < total, "the consumer finished before it could be killed"
+
+    output = run_consumer(kafka, group=group, options=("--idle-timeout", "8"))
+
+    assert f"handled={total - before_restart} " in output
+    applied = effects_by_event(group)
+    assert len(applied) == total and set(applied.values()) == {1}
+    assert set(applied) == {e.id for e in events}
+    assert InboxEvent.objects.filter(group=group).count() == total
+
+
+# --- 3. poison messages ------------------------------------------------------------------
+
+
+def poison_stream(topic: str) -> tuple[list[Message], dict[int, str], list[str]]:
+    """Messages for one partition (one key): poison of every kind between valid events.
+
+    Returns the messages, the expected reason by offset, and the ids of the valid events.
+    """
+    good = [user_created(f"ok-{i}") for i in range(4)]
+    template = user_created("any")
+    headers = dict(template.to_message(topic).headers)
+
+    def raw(value: bytes, **changes: str | None) -> Message:
+        merged = {**headers, **{k: v.encode() for k, v in changes.items() if v is not None}}
+        merged = {k: v for k, v in merged.items() if changes.get(k, "") is not None}
+        return Message(topic=topic, value=value, key=b"poison", headers=tuple(merged.items()))
+
+    def valid(event: Event) -> Message:
+        message = event.to_message(topic)
+        return Message(topic=topic, value=message.value, key=b"poison", headers=message.headers)
+
+    body = template.body()
+    stream = [
+        (raw(b"\x00 not json {", ce_id=str(uuid.uuid4())), "not_json"),
+        (valid(good[0]), None),
+        (raw(b"{}", ce_id=str(uuid.uuid4()), ce_type="user.teleported"), "unknown_type"),
+        (raw(json.dumps({"userId": 7}).encode(), ce_id=str(uuid.uuid4())), "schema"),
+        (valid(good[1]), None),
+        (raw(body, ce_id=None, ce_source=None), "envelope"),
+        (valid(user_created("fail-always-1")), "max_attempts"),
+        (valid(good[2]), None),
+        (valid(user_created("reject-1")), "rejected"),
+        (valid(good[3]), None),
+    ]
+    reasons = {offset: reason for offset, (_, reason) in enumerate(stream) if reason}
+    return [message for message, _ in stream], reasons, [e.id for e in good]
+
+
+def dead_letter_summary(group: str, count: int) -> list[tuple[str, str, str, bytes | None]]:
+    letters = read_topic(deadletter.dlq_topic(group), expected=count)
+    return [
+        (
+            letter.header("dlq_original_offset").decode(),
+            letter.header("dlq_reason").decode(),
+            letter.header("dlq_original_topic").decode(),
+            letter.value,
+        )
+        for letter in letters
+    ]
+
+
+def test_poison_messages_are_dead_lettered_with_their_reason_and_the_rest_handled(kafka):
+    messages, reasons, good_ids = poison_stream(kafka.users_topic)
+    get_transport().send(messages)
+    group = kafka.group("poison")
+
+    output = run_consumer(kafka, group=group, options=("--max-messages", str(len(messages))))
+
+    assert f"handled={len(good_ids)} " in output and f"dead_lettered={len(reasons)}" in output
+    letters = read_topic(deadletter.dlq_topic(group), expected=len(reasons))
+    by_offset = {int(m.header("dlq_original_offset")): m for m in letters}
+    assert {offset: m.header("dlq_reason").decode() for offset, m in by_offset.items()} == reasons
+    for offset, letter in by_offset.items():
+        original = messages[offset]
+        assert letter.value == original.value and letter.key == original.key
+        assert set(original.headers) <= set(letter.headers)
+        assert letter.header("dlq_original_topic") == kafka.users_topic.encode()
+        assert letter.header("dlq_error")
+    attempts = {m.header("dlq_reason"): m.header("dlq_attempts") for m in letters}
+    assert attempts[b"max_attempts"] == b"5" and attempts[b"not_json"] == b"0"
+    assert set(effects_by_event(group)) == set(good_ids)
+
+
+# --- 4. a rolled-back transaction ----------------------------------------------------------
+
+
+def test_a_rolled_back_transaction_publishes_nothing(kafka):
+    data = {**get_type("user.created").example, "userId": "same-aggregate"}
+    with pytest.raises(RuntimeError), transaction.atomic():
+        publish("user.created", data)
+        raise RuntimeError("business rule failed")
+    sentinel = publish("user.created", data)  # same key: same partition, after it
+
+    assert OutboxEvent.objects.count() == 1
+    assert relay_pending() == 1
+    group = kafka.group("rollback")
+    stats = ConsumerEngine(group=group, topics=[kafka.users_topic]).run(
+        max_messages=1, timeout=RUN_TIMEOUT
+    )
+
+    assert stats.messages == 1
+    assert list(Effect.objects.filter(group=group).values_list("event_id", flat=True)) == [
+        sentinel.id
+    ]
+
+
+# --- 5. Celery worker and consume_events, same stream ----------------------------------------
+
+
+def mixed_stream(topic: str) -> list[Message]:
+    """Handled, ignored, retried, rejected, poison and task-spawning events, in one partition."""
+    events = (
+        [event_of("user.created", f"m{i}") for i in range(10)]
+        + [event_of("user.updated", f"m{i}") for i in range(3)]
+        + [event_of("user.deleted", f"m{i}") for i in range(4)]
+        + [user_created("fail-twice-1"), user_created("reject-2")]
+    )
+    messages = [e.to_message(topic) for e in events]
+    messages.insert(5, Message(topic=topic, value=b"garbage", headers=messages[0].headers))
+    return [
+        Message(topic=m.topic, value=m.value, key=b"mixed", headers=m.headers) for m in messages
+    ]
+
+
+def group_outcome(group: str) -> tuple[Counter, list]:
+    effects = Counter(Effect.objects.filter(group=group).values_list("event_id", "type", "note"))
+    return effects, sorted(dead_letter_summary(group, 2))
+
+
+def test_a_celery_worker_and_consume_events_handle_a_stream_identically(kafka, spawn, tmp_path):  # noqa: F811
+    messages = mixed_stream(kafka.users_topic)
+    get_transport().send(messages)
+    expected_effects = 10 + 4 + 4 + 1  # created, deleted, their tasks, the retried one
+    worker_group, command_group = kafka.group("celery"), kafka.group("command")
+    celery_env = {"CELERY_BROKER_URL": REDIS_URL}
+    worker = spawn(
+        "celery-worker",
+        [sys.executable, "-m", "celery", "-A", "tests.testapp.celery_app", "worker",
+         "--pool", "prefork", "--concurrency", "1", "--events-consumer", "-l", "info",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        env=service_env(
+            kafka, group=worker_group, CELERY_PROMETHEUS_PORT=str(free_port()),
+            WANZO_METRICS_DIR=str(tmp_path), **celery_env,
+        ),
+    )  # fmt: skip
+
+    output = run_consumer(
+        kafka, group=command_group, options=("--max-messages", str(len(messages))), **celery_env
+    )
+    for group in (worker_group, command_group):
+        wait_until(
+            lambda g=group: Effect.objects.filter(group=g).count() >= expected_effects,
+            process=worker,
+        )
+    worker.popen.send_signal(signal.SIGTERM)  # warm shutdown: the step stops with the worker
+    assert worker.popen.wait(60) == 0, worker.log()[-4000:]
+
+    assert "handled=15 " in output and "ignored=3" in output and "dead_lettered=2" in output
+    assert "events consumer stopped" in worker.log()
+    worker_effects, worker_letters = group_outcome(worker_group)
+    command_effects, command_letters = group_outcome(command_group)
+    assert sum(worker_effects.values()) == expected_effects
+    assert worker_effects == command_effects
+    assert [(offset, reason) for offset, reason, *_ in worker_letters] == [
+        (offset, reason) for offset, reason, *_ in command_letters
+    ]
+    assert {reason for _, reason, *_ in worker_letters} == {"not_json", "rejected"}

@@ -1,0 +1,84 @@
+"""``manage.py relay_outbox``: send committed outbox events to the broker.
+
+Runs until SIGTERM/SIGINT (finishing the batch in hand), or one drain with ``--once``. A broker
+or database outage is logged and retried with growing pauses: the relay never gives up, because
+the events wait safely in the table. Several relays may run at once on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, close_old_connections
+
+from wanzo_common.events.conf import app_settings
+from wanzo_common.events.relay import prune_outbox, relay_pending, update_outbox_gauges
+from wanzo_common.events.transports import DeliveryError
+
+logger = logging.getLogger(__name__)
+PRUNE_EVERY = 3600.0
+MAX_PAUSE = 30.0
+
+
+class Command(BaseCommand):
+    help = "Relay pending outbox events to the broker (until SIGTERM, or once with --once)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="Drain the outbox once and exit.")
+        parser.add_argument("--batch", type=int, default=None, help="Rows per transaction.")
+        parser.add_argument(
+            "--interval", type=float, default=None, help="Seconds between polls when idle."
+        )
+        parser.add_argument("--database", default="default")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        batch = options["batch"] or app_settings.RELAY_BATCH
+        if batch < 1:
+            raise CommandError("--batch must be positive")
+        if options["once"]:
+            try:
+                sent = relay_pending(batch=batch, using=options["database"])
+            except DeliveryError as exc:
+                raise CommandError(f"broker did not acknowledge: {exc}") from exc
+            update_outbox_gauges(using=options["database"])
+            self.stdout.write(f"relayed {sent} event(s)")
+            return
+        interval = options["interval"] or app_settings.RELAY_INTERVAL
+        stop = threading.Event()
+        _on_signals(stop)
+        sent = run_forever(stop=stop, batch=batch, interval=interval, using=options["database"])
+        self.stdout.write(f"relayed {sent} event(s); stopped")
+
+
+def _on_signals(stop: threading.Event) -> None:
+    def request_stop(signum: int, frame: Any) -> None:
+        logger.info("outbox relay: signal %s, stopping after the current batch", signum)
+        stop.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, request_stop)
+
+
+def run_forever(*, stop: threading.Event, batch: int, interval: float, using: str) -> int:
+    """The relay loop: drain, publish gauges, wait; pauses grow while the broker is down."""
+    total, pause, last_prune = 0, interval, 0.0
+    while not stop.is_set():
+        try:
+            total += relay_pending(batch=batch, using=using)
+            update_outbox_gauges(using=using)
+            pause = interval
+            if time.monotonic() - last_prune >= PRUNE_EVERY:
+                last_prune = time.monotonic()
+                prune_outbox(using=using)
+        except (DeliveryError, DatabaseError) as exc:
+            logger.warning("outbox relay: %s, retrying in %.1fs", type(exc).__name__, pause)
+            if isinstance(exc, DatabaseError):
+                close_old_connections()  # drop a broken connection; the next query reconnects
+            pause = min(MAX_PAUSE, pause * 2)
+        stop.wait(pause)
+    return total

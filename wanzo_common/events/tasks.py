@@ -1,0 +1,43 @@
+"""Celery tasks of the events app: the outbox relay as a beat task.
+
+Add to a service's settings (the lead's shared settings do this)::
+
+    CELERY_BEAT_SCHEDULE = {**RELAY_BEAT_SCHEDULE}
+
+Overlapping runs are harmless on PostgreSQL (rows are locked with SKIP LOCKED), so the task
+needs no lock of its own. ``max_batches`` bounds one run so a huge backlog cannot hold a worker
+for minutes; the next beat tick continues.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from wanzo_common.events.relay import prune_outbox, relay_pending, update_outbox_gauges
+from wanzo_common.events.transports import DeliveryError
+
+logger = logging.getLogger(__name__)
+
+RELAY_BEAT_SCHEDULE = {
+    "wanzo-events-relay-outbox": {"task": "wanzo_events.relay_outbox", "schedule": 1.0},
+    "wanzo-events-prune-outbox": {"task": "wanzo_events.prune_outbox", "schedule": 3600.0},
+}
+
+
+@shared_task(name="wanzo_events.relay_outbox", ignore_result=True)
+def relay_outbox_task(batch: int | None = None, max_batches: int = 20) -> int:
+    try:
+        sent = relay_pending(batch=batch, max_batches=max_batches)
+    except DeliveryError as exc:
+        # The rows stay pending; the next beat tick retries. Not a task failure worth a trace.
+        logger.warning("outbox relay task: broker did not acknowledge (%s)", type(exc).__name__)
+        sent = 0
+    update_outbox_gauges()
+    return sent
+
+
+@shared_task(name="wanzo_events.prune_outbox", ignore_result=True)
+def prune_outbox_task() -> int:
+    return prune_outbox()

@@ -1,0 +1,180 @@
+"""Test helpers shipped with the events app, as Django ships ``mail.outbox``.
+
+In a test module (or a conftest)::
+
+    from wanzo_common.events.testing import events_outbox, mock_transport  # noqa: F401 (fixtures)
+
+    @pytest.mark.django_db
+    def test_signup(events_outbox):
+        signup(email="a@example.com")
+        assert_published("user.created", userId="42")
+
+``events_outbox`` sees events published in both modes: sent through the mock transport, or
+waiting in the outbox table (committed, so certain to be sent). A rolled-back transaction leaves
+nothing there. ``devbroker`` (session-scoped) yields Kafka bootstrap servers: ``KAFKA_BROKERS``
+from the environment when set, so the same tests run against a real cluster, else a dev broker
+subprocess started for the session.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from wanzo_common.events.envelope import Event
+from wanzo_common.events.transports import get_transport
+
+__all__ = [
+    "EventsOutbox",
+    "assert_published",
+    "devbroker",
+    "events_outbox",
+    "kafka_settings",
+    "mock_transport",
+]
+
+
+def _mock():
+    from wanzo_common.events.transports.mock import Transport
+
+    transport = get_transport()
+    if not isinstance(transport, Transport):
+        raise AssertionError(
+            f"the events transport is {type(transport).__name__}, not the mock: use the "
+            "mock_transport or events_outbox fixture"
+        )
+    return transport
+
+
+class EventsOutbox:
+    """Every event published in the test, oldest first, decoded and validated."""
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+
+    @property
+    def sent(self) -> list[Event]:
+        return [Event.from_message(message) for message in self.transport.outbox]
+
+    @property
+    def pending(self) -> list[Event]:
+        """Events committed to the outbox table and not relayed yet."""
+        try:
+            from wanzo_common.events.models import OutboxEvent
+
+            rows = list(OutboxEvent.objects.filter(sent_at__isnull=True).order_by("id"))
+        except Exception:  # no database access in this test: nothing can be pending
+            return []
+        return [Event.from_message(row.to_message()) for row in rows]
+
+    @property
+    def events(self) -> list[Event]:
+        seen: dict[str, Event] = {}
+        for event in self.sent + self.pending:
+            seen.setdefault(event.id, event)
+        return list(seen.values())
+
+    def of_type(self, type_name: str) -> list[Event]:
+        return [event for event in self.events if event.type == type_name]
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    def clear(self) -> None:
+        self.transport.clear()
+
+    def relay(self) -> int:
+        """Send the pending outbox rows through the mock transport (as the relay would)."""
+        from wanzo_common.events.relay import relay_pending
+
+        return relay_pending(transport=self.transport)
+
+    def deliver(self, *, group: str | None = None, topics: list[str] | None = None) -> Any:
+        """Relay, then run this service's handlers over everything sent; returns run stats."""
+        from wanzo_common.events.consumer import ConsumerEngine
+
+        self.relay()
+        engine = ConsumerEngine(group=group, topics=topics, transport=self.transport)
+        return engine.run(idle_timeout=0, poll_interval=0.01)
+
+
+def _describe(events: list[Event]) -> str:
+    return ", ".join(event.describe() for event in events) or "nothing"
+
+
+def assert_published(type_name: str, count: int = 1, **data_subset: Any) -> list[Event]:
+    """Assert exactly ``count`` events of ``type_name`` whose data contains ``data_subset``."""
+    outbox = EventsOutbox(_mock())
+    found = [
+        event
+        for event in outbox.of_type(type_name)
+        if all(event.data.get(key, _MISSING) == value for key, value in data_subset.items())
+    ]
+    if len(found) != count:
+        wanted = f"{count} {type_name} event(s)" + (f" with {data_subset}" if data_subset else "")
+        raise AssertionError(
+            f"expected {wanted}, found {len(found)}; published: {_describe(outbox.events)}"
+        )
+    return found
+
+
+_MISSING = object()
+
+
+@pytest.fixture
+def mock_transport(settings: Any) -> Iterator[Any]:
+    """The in-memory transport, empty at the start and the end of the test."""
+    current = dict(getattr(settings, "WANZO_EVENTS", None) or {})
+    settings.WANZO_EVENTS = {**current, "TRANSPORT": "mock", "USE_KAFKA": False}
+    transport = _mock()
+    transport.reset()
+    yield transport
+    transport.reset()
+
+
+@pytest.fixture
+def events_outbox(mock_transport: Any) -> EventsOutbox:
+    return EventsOutbox(mock_transport)
+
+
+def kafka_settings(brokers: str, **extra: Any) -> dict[str, Any]:
+    """``WANZO_EVENTS`` for the Kafka transport on ``brokers`` (from :func:`devbroker`).
+
+    On the dev broker, consumer groups use the KIP-848 protocol (``group.protocol=consumer``):
+    the mock cluster's classic protocol waits 3 s before every first assignment, KIP-848 joins
+    at once. A real cluster from ``KAFKA_BROKERS`` keeps the classic protocol unless
+    ``KAFKA_GROUP_PROTOCOL`` says otherwise.
+    """
+    protocol = os.environ.get("KAFKA_GROUP_PROTOCOL")
+    if protocol is None and brokers != os.environ.get("KAFKA_BROKERS"):
+        protocol = "consumer"
+    options = {"group.protocol": protocol} if protocol else {}
+    return {
+        "TRANSPORT": "kafka",
+        "USE_KAFKA": True,
+        "BROKERS": [item for item in brokers.split(",") if item],
+        "OPTIONS": options,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def devbroker() -> Iterator[str]:
+    """Bootstrap servers of a Kafka-protocol broker: ``KAFKA_BROKERS`` or a dev broker."""
+    configured = os.environ.get("KAFKA_BROKERS")
+    if configured:
+        yield configured
+        return
+    from wanzo_common.events.devbroker import start_devbroker, stop_devbroker
+
+    process, address = start_devbroker()
+    try:
+        yield address
+    finally:
+        stop_devbroker(process)

@@ -1,0 +1,273 @@
+"""The Kafka transport, over confluent-kafka (librdkafka): the only module importing it.
+
+Producer: idempotent with ``acks=all``, so retries never duplicate or reorder a partition; every
+delivery report is checked, and :meth:`Transport.send` raises :class:`DeliveryError` unless all
+messages were acknowledged (unsent leftovers are purged so a later retry cannot race them).
+Clients are created lazily in the process that uses them and re-created after a fork, because
+librdkafka's threads do not survive ``fork()`` (gunicorn and Celery prefork workers each build
+their own). The producer is flushed on close and at interpreter exit.
+
+Consumer: ``enable.auto.commit=true`` with ``enable.auto.offset.store=false``. Nothing is
+committed until the engine calls :meth:`KafkaConsumer.store` after a message succeeded; the
+background commit then sends the stored offsets every ``auto.commit.interval.ms``, and
+:meth:`KafkaConsumer.close` commits synchronously before leaving the group. A crash can
+therefore only redeliver, never skip (at-least-once).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from wanzo_common.events.metrics import message_type, record_published
+from wanzo_common.events.transports.base import (
+    BaseConsumer,
+    BaseTransport,
+    DeliveryError,
+    Message,
+)
+
+logger = logging.getLogger(__name__)
+
+PRODUCER_DEFAULTS = {
+    "enable.idempotence": True,
+    "acks": "all",
+    "linger.ms": 5,
+    "message.timeout.ms": 30000,
+}
+CONSUMER_DEFAULTS = {
+    "enable.auto.commit": True,
+    "enable.auto.offset.store": False,
+    "auto.commit.interval.ms": 1000,
+    "session.timeout.ms": 10000,
+    "allow.auto.create.topics": True,
+}
+
+
+class Transport(BaseTransport):
+    def __init__(self, *, options: Mapping[str, Any]) -> None:
+        super().__init__(options=options)
+        brokers = self.options.get("brokers") or []
+        if isinstance(brokers, str):
+            brokers = [brokers]
+        self.common = {
+            "bootstrap.servers": ",".join(brokers),
+            "client.id": self.options.get("client_id") or "wanzo",
+            **dict(self.options.get("security") or {}),
+        }
+        self.extra = dict(self.options.get("config") or {})
+        self._producer: Producer | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    # -- producing ---------------------------------------------------------------------------
+
+    @property
+    def producer(self) -> Producer:
+        """The process's producer, created on first use and again in a forked child."""
+        if self._producer is None or self._pid != os.getpid():
+            with self._lock:
+                if self._producer is None or self._pid != os.getpid():
+                    self._producer = Producer({**self.common, **PRODUCER_DEFAULTS, **self.extra})
+                    self._pid = os.getpid()
+                    _flush_at_exit(self)
+        return self._producer
+
+    def _produce(self, message: Message, callback: Any) -> None:
+        while True:
+            try:
+                self.producer.produce(
+                    message.topic,
+                    value=message.value,
+                    key=message.key,
+                    headers=list(message.headers),
+                    partition=message.partition if message.partition is not None else -1,
+                    on_delivery=callback,
+                )
+                return
+            except BufferError:  # the local queue is full: serve delivery reports, then retry
+                self.producer.poll(0.1)
+
+    def send(self, messages: Sequence[Message], *, timeout: float = 10.0) -> None:
+        errors: list[KafkaError] = []
+        done = [0]
+
+        def report(err: KafkaError | None, msg: Any) -> None:
+            done[0] += 1
+            if err is not None:
+                errors.append(err)
+
+        for message in messages:
+            self._produce(message, report)
+        remaining = self.producer.flush(timeout)
+        if remaining or done[0] < len(messages):
+            # Do not leave them queued: a retry by the caller would race the originals.
+            self.producer.purge(in_queue=True, in_flight=False, blocking=True)
+            self.producer.flush(0)
+        self._count(messages, failed=len(messages) - done[0] + len(errors))
+        if errors or done[0] < len(messages):
+            reason = errors[0].str() if errors else "timed out"
+            raise DeliveryError(f"{len(messages) - done[0] + len(errors)} of {len(messages)} "
+                                f"message(s) not acknowledged: {reason}")  # fmt: skip
+
+    def _count(self, messages: Sequence[Message], *, failed: int) -> None:
+        if failed:
+            for message in messages:
+                record_published(message, "failed")
+            return
+        for message in messages:
+            record_published(message, "sent")
+
+    def send_async(self, message: Message) -> None:
+        def report(err: KafkaError | None, msg: Any) -> None:
+            record_published(message, "failed" if err else "sent")
+            if err is not None:
+                logger.error(
+                    "event not delivered: %s id=%s topic=%s: %s",
+                    message_type(message), _header(message, "ce_id"), message.topic, err.str(),
+                )  # fmt: skip
+
+        self._produce(message, report)
+        self.producer.poll(0)
+
+    def flush(self, timeout: float = 10.0) -> int:
+        if self._producer is None or self._pid != os.getpid():
+            return 0
+        return self._producer.flush(timeout)
+
+    # -- consuming and administration ------------------------------------------------------
+
+    def consumer(
+        self, *, group_id: str, topics: Sequence[str], from_beginning: bool = True
+    ) -> KafkaConsumer:
+        config = {
+            **self.common,
+            **CONSUMER_DEFAULTS,
+            "group.id": group_id,
+            "auto.offset.reset": "earliest" if from_beginning else "latest",
+            **self.extra,
+        }
+        if config.get("group.protocol") == "consumer":
+            # KIP-848 groups: the broker owns session timeouts and assignment.
+            config.pop("session.timeout.ms", None)
+        return KafkaConsumer(config, topics)
+
+    def ensure_topics(self, topics: Sequence[str], *, timeout: float = 10.0) -> None:
+        admin = AdminClient(dict(self.common))
+        metadata = admin.list_topics(timeout=timeout)
+        missing = [topic for topic in topics if topic not in metadata.topics]
+        if not missing:
+            return
+        if metadata.controller_id not in metadata.brokers:
+            # No controller: the dev broker (librdkafka's mock cluster) cannot CreateTopics;
+            # it creates topics on first use instead.
+            logger.info("events: no controller; topics %s will be auto-created", missing)
+            return
+        partitions = int(self.options.get("partitions") or 3)
+        replication = int(self.options.get("replication_factor") or -1)
+        new = [NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing]
+        for topic, future in admin.create_topics(new, request_timeout=timeout).items():
+            try:
+                future.result(timeout=timeout + 1)
+            except KafkaException as exc:
+                code = exc.args[0].code() if exc.args else None
+                if code != KafkaError.TOPIC_ALREADY_EXISTS:
+                    # Clusters that auto-create topics (the dev broker) still work: warn only.
+                    logger.warning("could not create topic %s: %s", topic, exc.args[0])
+
+    def ping(self, timeout: float = 2.0) -> None:
+        """Raise ``KafkaException`` unless a broker answers a metadata request in time."""
+        metadata = self.producer.list_topics(timeout=timeout)
+        if not metadata.brokers:
+            raise KafkaException(KafkaError(KafkaError._TRANSPORT, "no broker available"))
+
+    def close(self) -> None:
+        if self._producer is not None and self._pid == os.getpid():
+            remaining = self._producer.flush(10)
+            if remaining:
+                logger.warning("events: %d message(s) undelivered at close", remaining)
+        self._producer = None
+
+
+def _flush_at_exit(transport: Transport) -> None:
+    ref = weakref.ref(transport)
+
+    def flush() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.close()
+
+    atexit.register(flush)
+
+
+def _header(message: Message, name: str) -> str | None:
+    raw = message.header(name)
+    return raw.decode(errors="replace") if raw is not None else None
+
+
+class KafkaConsumer(BaseConsumer):
+    def __init__(self, config: dict[str, Any], topics: Sequence[str]) -> None:
+        self.consumer = Consumer(config)
+        self.consumer.subscribe(list(topics))
+        self._closed = False
+
+    def poll(self, timeout: float) -> Message | None:
+        raw = self.consumer.poll(timeout)
+        if raw is None:
+            return None
+        error = raw.error()
+        if error is not None:
+            if error.fatal():
+                raise KafkaException(error)
+            # Partition EOF, a topic not created yet, a broker restart: librdkafka recovers.
+            logger.debug("consumer: %s", error.str())
+            return None
+        return Message(
+            topic=raw.topic(),
+            value=raw.value(),
+            key=raw.key(),
+            headers=tuple((name, value or b"") for name, value in (raw.headers() or [])),
+            partition=raw.partition(),
+            offset=raw.offset(),
+        )
+
+    def store(self, message: Message) -> None:
+        tp = TopicPartition(message.topic, message.partition, message.offset + 1)
+        try:
+            self.consumer.store_offsets(offsets=[tp])
+        except KafkaException as exc:
+            # The partition was revoked meanwhile: its new owner will redeliver (at-least-once).
+            logger.warning("consumer: offset not stored (%s)", exc.args[0].str())
+
+    def commit(self) -> None:
+        try:
+            self.consumer.commit(asynchronous=False)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError._NO_OFFSET:
+                raise
+
+    def lag(self) -> dict[tuple[str, int], int]:
+        result = {}
+        for tp in self.consumer.position(self.consumer.assignment()):
+            low, high = self.consumer.get_watermark_offsets(tp, timeout=2.0, cached=False)
+            position = tp.offset if tp.offset >= 0 else low
+            result[(tp.topic, tp.partition)] = max(0, high - position)
+        return result
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.commit()
+        except KafkaException as exc:
+            logger.warning("consumer: final commit failed (%s)", exc.args[0].str())
+        self.consumer.close()
