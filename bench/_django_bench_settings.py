@@ -132,16 +132,12 @@ def make_models() -> tuple[type, type]:
     from django.db import connection, models
     from django_prometheus.models import ExportModelOperationsMixin
 
-    class Meta:
-        app_label = "wanzo_monitoring"
+    def attrs() -> dict:
+        meta = type("Meta", (), {"app_label": "wanzo_monitoring"})
+        return {"name": models.CharField(max_length=20), "__module__": __name__, "Meta": meta}
 
-    fields = {"name": models.CharField(max_length=20), "__module__": __name__}
-    plain = type("BenchPlain", (models.Model,), {**fields, "Meta": Meta})
-    counted = type(
-        "BenchCounted",
-        (ExportModelOperationsMixin("bench"), models.Model),
-        {**fields, "Meta": Meta},
-    )
+    plain = type("BenchPlain", (models.Model,), attrs())
+    counted = type("BenchCounted", (ExportModelOperationsMixin("bench"), models.Model), attrs())
     with connection.schema_editor() as editor:
         editor.create_model(plain)
         editor.create_model(counted)

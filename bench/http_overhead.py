@@ -119,6 +119,35 @@ def sql_section(*, rounds: int, per_round: int) -> None:
         f"goal <= {GOAL_PER_QUERY * 1e6:.0f} µs  {verdict(ours, GOAL_PER_QUERY)}")  # fmt: skip
 
 
+def django_prometheus_section(*, rounds: int, per_round: int) -> None:
+    """The parts of django-prometheus we do use, and what they add to the operation."""
+    import _django_bench_settings as bench
+    from _timing import interleaved, paired_added, row
+    from django.core.cache import caches
+
+    plain_model, counted_model = bench.make_models()
+    plain_cache, counted_cache = caches["default"], caches["prometheus"]
+    plain_cache.set("k", "v")
+    counted_cache.set("k", "v")
+
+    def saves(model):
+        return lambda n: [model(name="x").save() for _ in range(n)]
+
+    def gets(cache):
+        return lambda n: [cache.get("k") for _ in range(n)]
+
+    print(f"\n[4] django-prometheus where we use it, {rounds} rounds x {per_round} operations")
+    for title, variants in (
+        ("model save() (INSERT)", {"plain": saves(plain_model), "mixin": saves(counted_model)}),
+        ("cache.get (locmem, hit)", {"plain": gets(plain_cache), "mixin": gets(counted_cache)}),
+    ):
+        results = interleaved(variants, rounds=rounds, per_round=per_round)
+        added = paired_added(results, "mixin", "plain")
+        label = "ExportModelOperationsMixin" if "save" in title else "django-prometheus backend"
+        row(f"{title}: plain", _us(results["plain"].median))
+        row(f"{title}: {label}", _us(results["mixin"].median), f"added {added * 1e6:+.2f} µs")
+
+
 def run_in_process_sections(args: argparse.Namespace) -> None:
     """Sections 1-2 in this process, in ``args.mode`` (set before prometheus_client loads)."""
     with tempfile.TemporaryDirectory(prefix="wanzo-bench-mp-") as mp_dir:
@@ -132,6 +161,7 @@ def run_in_process_sections(args: argparse.Namespace) -> None:
         print(f"\n=== prometheus_client in {args.mode} mode ===")
         http_section(rounds=args.rounds, per_round=args.requests)
         sql_section(rounds=args.rounds, per_round=args.queries)
+        django_prometheus_section(rounds=args.rounds, per_round=args.queries // 5)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
