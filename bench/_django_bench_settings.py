@@ -8,6 +8,7 @@ different stacks can live side by side in one process and be timed in alternatio
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -60,6 +61,12 @@ def configure() -> None:
         CACHES={
             "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
             "prometheus": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"},
+            # For scale only: what one get costs against a real (local) cache server.
+            "redis": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
+                "KEY_PREFIX": "wanzo-bench",
+            },
         },
         USE_TZ=True,
         LOGGING_CONFIG=None,

@@ -67,4 +67,4 @@ def verdict(value: float, goal: float) -> str:
 
 def row(label: str, value: str, note: str = "") -> None:
     """One aligned line of the bench's report."""
-    print(f"  {label:<44}{value:>12}   {note}".rstrip())
+    print(f"  {label:<52}{value:>12}   {note}".rstrip())

@@ -146,6 +146,13 @@ def django_prometheus_section(*, rounds: int, per_round: int) -> None:
         label = "ExportModelOperationsMixin" if "save" in title else "django-prometheus backend"
         row(f"{title}: plain", _us(results["plain"].median))
         row(f"{title}: {label}", _us(results["mixin"].median), f"added {added * 1e6:+.2f} µs")
+    try:
+        caches["redis"].set("k", "v")
+    except Exception as exc:  # no Redis here: the figure is context, not a result
+        row("cache.get (Redis, for scale)", "skipped", type(exc).__name__)
+        return
+    results = interleaved({"redis": gets(caches["redis"])}, rounds=rounds, per_round=per_round)
+    row("cache.get (Django's RedisCache, local, for scale)", _us(results["redis"].median))
 
 
 def run_in_process_sections(args: argparse.Namespace) -> None:
