@@ -82,7 +82,9 @@ class Server:
         )  # fmt: skip
         command = [
             str(bin_dir / "gunicorn"), "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
-            "--chdir", str(SERVICE_DIR), "--access-logfile", "/dev/null", "admin_service.wsgi",
+            "--chdir", str(SERVICE_DIR), "--access-logfile", "/dev/null",
+            "--no-control-socket",  # gunicorn 27 shares one default path between servers
+            "admin_service.wsgi",
         ]  # fmt: skip
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(
@@ -223,17 +225,35 @@ def scrape_section(*, recycles: int, goal: float) -> dict[str, float]:
     ratio = after / before
     counted = requests_total(body_after)
     expected = server.served + warmup + served
-    row(f"scrape before (median of {SCRAPES})", f"{before * 1e3:.2f} ms",
-        f"{len(body_before):,} bytes; {files_before} files in the multiproc dir")
-    row(f"{recycles:,} requests = worker recycles", f"{took:.1f} s",
-        f"{recycles / took:.1f} recycles/s; {CLIENT_THREADS} client threads; {failed} retries")
-    row(f"scrape after (median of {SCRAPES})", f"{after * 1e3:.2f} ms",
-        f"{len(body_after):,} bytes; {files_after} files in the multiproc dir")
+    row(
+        f"scrape before (median of {SCRAPES})",
+        f"{before * 1e3:.2f} ms",
+        f"{len(body_before):,} bytes; {files_before} files in the multiproc dir",
+    )
+    row(
+        f"{recycles:,} requests = worker recycles",
+        f"{took:.1f} s",
+        f"{recycles / took:.1f} recycles/s; {CLIENT_THREADS} client threads; {failed} retries",
+    )
+    row(
+        f"scrape after (median of {SCRAPES})",
+        f"{after * 1e3:.2f} ms",
+        f"{len(body_after):,} bytes; {files_after} files in the multiproc dir",
+    )
     row("after / before", f"{ratio:.2f}", f"goal <= {goal:g}  {verdict(ratio, goal)}")
-    row("http_requests_total after, all workers", f"{counted:.0f}",
-        f"requests served: {expected} ({'equal' if counted == expected else 'DIFFERENT'})")
-    row("collect folded files, in-process (info)", f"{folded * 1e3:.2f} ms",
-        "prometheus_client's collector alone")
-    row(f"same, {recycles:,} dead workers' files kept", f"{unfolded * 1e3:.2f} ms",
-        "what scrapes would cost without folding")
+    row(
+        "http_requests_total after, all workers",
+        f"{counted:.0f}",
+        f"requests served: {expected} ({'equal' if counted == expected else 'DIFFERENT'})",
+    )
+    row(
+        "collect folded files, in-process (info)",
+        f"{folded * 1e3:.2f} ms",
+        "prometheus_client's collector alone",
+    )
+    row(
+        f"same, {recycles:,} dead workers' files kept",
+        f"{unfolded * 1e3:.2f} ms",
+        "what scrapes would cost without folding",
+    )
     return {"before": before, "after": after, "ratio": ratio, "took": took}

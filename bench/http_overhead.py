@@ -1,6 +1,6 @@
 """What monitoring costs a request, a query and a scrape. Run from the repo root:
 
-    .venv/bin/python bench/http_overhead.py            # full run (about 5 minutes)
+    .venv/bin/python bench/http_overhead.py            # full run (5 to 15 minutes)
     .venv/bin/python bench/http_overhead.py --quick    # short run, same sections
 
 1. HTTP: a trivial view served through Django's ``WSGIHandler`` (called directly, no network)
@@ -8,10 +8,12 @@
    with ours plus ``RequestIDMiddleware``, and with django-prometheus's two middlewares.
 2. SQL: ``SELECT 1`` on in-memory SQLite without and with our ``DatabaseMetricsInterceptor``,
    and through django-prometheus's wrapped ENGINE.
+   2b. The parts of django-prometheus we do use: ``ExportModelOperationsMixin`` on ``save()``,
+   its cache backend on ``cache.get``.
 3. Scrape: a real gunicorn with 4 workers; scrape time of ``PROMETHEUS_PORT`` before and after
    1,000 worker recycles (``max_requests=1``).
 
-Sections 1 and 2 run twice, each in a fresh process: with prometheus_client in single-process
+Sections 1-2 run twice, each in a fresh process: with prometheus_client in single-process
 mode (runserver) and in multiprocess mode (gunicorn, Celery), where every metric update is a
 write to an mmap'd file. Variants are timed in interleaved rounds (see ``_timing``); figures are
 medians, and an added cost is the median over rounds of (variant - baseline) in the same round.
@@ -136,7 +138,7 @@ def django_prometheus_section(*, rounds: int, per_round: int) -> None:
     def gets(cache):
         return lambda n: [cache.get("k") for _ in range(n)]
 
-    print(f"\n[4] django-prometheus where we use it, {rounds} rounds x {per_round} operations")
+    print(f"\n[2b] django-prometheus where we use it, {rounds} rounds x {per_round} operations")
     for title, variants in (
         ("model save() (INSERT)", {"plain": saves(plain_model), "mixin": saves(counted_model)}),
         ("cache.get (locmem, hit)", {"plain": gets(plain_cache), "mixin": gets(counted_cache)}),
@@ -196,8 +198,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     import django
 
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(f"Python {platform.python_version()}, Django {django.get_version()}, "
-          f"{os.cpu_count()} CPUs")  # fmt: skip
+          f"{os.cpu_count()} CPUs, load average {load} at start")  # fmt: skip
     if not args.only_scrape:
         for mode in MODES:  # a fresh process each: the mode is fixed when prometheus_client loads
             command = [sys.executable, __file__, "--mode", mode, "--rounds", str(args.rounds)]
@@ -206,6 +209,8 @@ def main(argv: list[str] | None = None) -> None:
         from _scrape import scrape_section
 
         scrape_section(recycles=args.recycles, goal=GOAL_SCRAPE_RATIO)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"\nload average {load} at the end (figures are noisier on a busy machine)")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ def test_round_trip():
 
 
 def test_subject_may_be_absent():
-    event = Event.create("auth.login_failed", {"reason": "unknown_user", "authMethod": "password"}, source="auth")
+    event = Event.create(
+        "auth.login_failed", {"reason": "unknown_user", "authMethod": "password"}, source="auth"
+    )
     message = event.to_message()
     assert event.subject is None and message.key is None
     assert "ce_subject" not in dict(message.headers)
@@ -74,7 +76,12 @@ def broken(message, **changes):
 
 @pytest.mark.parametrize(
     "value,reason",
-    [(b"\xff\xfe", "not_json"), (b"not json", "not_json"), (b"[1,2]", "not_json"), (None, "not_json")],
+    [
+        (b"\xff\xfe", "not_json"),
+        (b"not json", "not_json"),
+        (b"[1,2]", "not_json"),
+        (None, "not_json"),
+    ],
 )
 def test_bodies_that_are_not_json_objects(value, reason):
     with pytest.raises(InvalidEvent) as caught:
@@ -107,7 +114,8 @@ def test_missing_required_header_is_an_envelope_error(drop):
 
 
 @pytest.mark.parametrize(
-    "name,value", [("ce_specversion", b"0.3"), ("ce_time", b"yesterday"), ("content-type", b"text/xml")]
+    "name,value",
+    [("ce_specversion", b"0.3"), ("ce_time", b"yesterday"), ("content-type", b"text/xml")],
 )
 def test_bad_envelope_values(name, value):
     message = make().to_message()

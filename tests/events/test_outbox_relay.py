@@ -22,8 +22,9 @@ from wanzo_common.events.relay import (
     update_outbox_gauges,
 )
 from wanzo_common.events.tasks import relay_outbox_task
-from wanzo_common.events.testing import mock_transport  # noqa: F401
 from wanzo_common.events.transports import DeliveryError
+
+pytest_plugins = ["wanzo_common.events.testing"]
 
 pytestmark = pytest.mark.django_db
 
@@ -145,7 +146,12 @@ class BlockingTransport:
     """Holds the first send open until released, to run a second relay in between."""
 
     def __init__(self, inner):
-        self.inner, self.entered, self.release, self.first = inner, threading.Event(), threading.Event(), True
+        self.inner, self.entered, self.release, self.first = (
+            inner,
+            threading.Event(),
+            threading.Event(),
+            True,
+        )
 
     def send(self, messages, *, timeout=10.0):
         if self.first:
@@ -166,7 +172,9 @@ def test_concurrent_relays_skip_locked_rows_and_keep_per_key_order(mock_transpor
         publish("auth.logout", {"userId": key}) for key in ("c", "a", "c", "c")
     ]
     blocking = BlockingTransport(mock_transport)
-    first = threading.Thread(target=lambda: (relay_outbox(batch=4, transport=blocking), connection.close()))
+    first = threading.Thread(
+        target=lambda: (relay_outbox(batch=4, transport=blocking), connection.close())
+    )
     first.start()
     assert blocking.entered.wait(10)
     assert relay_outbox(batch=10, transport=mock_transport) == 3  # only the "c" rows

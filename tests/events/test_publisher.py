@@ -8,7 +8,9 @@ from wanzo_common.events.envelope import Event
 from wanzo_common.events.exceptions import InvalidEvent
 from wanzo_common.events.models import OutboxEvent
 from wanzo_common.events.publisher import publish
-from wanzo_common.events.testing import assert_published, events_outbox, mock_transport  # noqa: F401
+from wanzo_common.events.testing import assert_published
+
+pytest_plugins = ["wanzo_common.events.testing"]
 
 DATA = {"userId": "u-7", "email": "private@example.com", "userType": "SME_OWNER"}
 
@@ -23,7 +25,12 @@ def test_default_mode_writes_an_outbox_row_and_sends_nothing(mock_transport):
     before = published("wanzo.users", "user.created", "queued")
     event = publish("user.created", DATA)
     row = OutboxEvent.objects.get()
-    assert (row.event_id, row.type, row.topic, row.key) == (event.id, "user.created", "wanzo.users", "u-7")
+    assert (row.event_id, row.type, row.topic, row.key) == (
+        event.id,
+        "user.created",
+        "wanzo.users",
+        "u-7",
+    )
     assert row.sent_at is None
     assert Event.from_message(row.to_message()) == event
     assert mock_transport.outbox == []
@@ -78,7 +85,10 @@ def test_correlation_id_comes_from_the_request_context(mock_transport):
     finally:
         logging_module.reset_request_id(token)
     assert event.correlation_id == "req-abc"
-    assert publish("auth.logout", {"userId": "u"}, immediate=True, correlation_id="x").correlation_id == "x"
+    assert (
+        publish("auth.logout", {"userId": "u"}, immediate=True, correlation_id="x").correlation_id
+        == "x"
+    )
 
 
 def test_missing_request_context_helper_is_tolerated(mock_transport, monkeypatch):

@@ -1,7 +1,9 @@
 import pytest
 
 from wanzo_common.events.publisher import publish
-from wanzo_common.events.testing import assert_published, events_outbox, mock_transport  # noqa: F401
+from wanzo_common.events.testing import assert_published
+
+pytest_plugins = ["wanzo_common.events.testing"]
 
 
 def test_assert_published_counts_matching_events(events_outbox):

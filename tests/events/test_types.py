@@ -26,7 +26,10 @@ def test_each_example_is_valid_and_has_its_subject(name):
     assert event_type.version >= 1
     assert event_type.family == name.split(".")[0]
     if event_type.subject_field is not None:
-        assert event_type.subject_of(event_type.example) == event_type.example[event_type.subject_field]
+        assert (
+            event_type.subject_of(event_type.example)
+            == event_type.example[event_type.subject_field]
+        )
 
 
 def test_families_map_to_the_five_topics():

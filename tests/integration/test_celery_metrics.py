@@ -20,6 +20,7 @@ from tests.integration.conftest import (
     scrape,
     wait_for_port,
 )
+from wanzo_common.monitoring import multiprocess
 from wanzo_common.monitoring.testing import sample_sum
 
 pytestmark = pytest.mark.integration
@@ -30,21 +31,31 @@ PING = "admin_service.tasks.ping"
 
 @pytest.fixture
 def redis_url():
-    """``WANZO_REDIS_URL`` (set in CI: a failure there) or a local Redis (skipped if absent).
-    The test's queue is removed afterwards."""
+    """``WANZO_REDIS_URL`` (set in CI: a failure there) or a local Redis (skipped if absent)."""
     import redis
 
     url = os.environ.get("WANZO_REDIS_URL") or "redis://127.0.0.1:6379/15"
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.ConnectionError as exc:
-        if os.environ.get("WANZO_REDIS_URL"):
-            raise
-        pytest.skip(f"no Redis at {url} for the Celery broker: {exc}")
-    yield url
-    client.delete(*client.keys("*wanzo-it-*"))
-    client.close()
+    with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+        try:
+            client.ping()
+        except redis.ConnectionError as exc:
+            if os.environ.get("WANZO_REDIS_URL"):
+                raise
+            pytest.skip(f"no Redis at {url} for the Celery broker: {exc}")
+    return url
+
+
+@pytest.fixture
+def queue(redis_url):
+    """A queue of this test's own, so nothing else sent to the broker reaches its worker."""
+    import redis
+
+    name = f"wanzo-it-{uuid.uuid4().hex[:12]}"
+    yield name
+    with redis.Redis.from_url(redis_url) as client:
+        keys = client.keys(f"*{name}*")
+        if keys:
+            client.delete(*keys)
 
 
 def start_worker(spawn, tmp_path, *, broker: str, queue: str, max_tasks_per_child: int):
@@ -90,11 +101,11 @@ def wait_for_count(port: int, worker, *, expected: float, timeout: float = 60.0)
         time.sleep(0.2)
 
 
-def test_worker_exports_every_task_its_pool_ran(spawn, tmp_path, redis_url):
-    queue, sent = f"wanzo-it-{uuid.uuid4().hex[:12]}", 40
-    # Pool processes are replaced every 10 tasks: their counts must survive them.
+def test_worker_exports_every_task_its_pool_ran(spawn, tmp_path, redis_url, queue):
+    sent = 40
+    # Pool processes are replaced every 7 tasks: their counts must survive them.
     worker, port = start_worker(
-        spawn, tmp_path, broker=redis_url, queue=queue, max_tasks_per_child=10
+        spawn, tmp_path, broker=redis_url, queue=queue, max_tasks_per_child=7
     )
 
     send_pings(redis_url, queue, sent)
@@ -111,6 +122,8 @@ def test_worker_exports_every_task_its_pool_ran(spawn, tmp_path, redis_url):
     assert pids <= {worker.pid} | pool  # and live pool processes, no dead one
 
     directory = tmp_path / "wanzo-metrics" / f"admin-celery-{worker.pid}"
-    assert directory.is_dir()
+    # The scrape folded the files of the pool processes that were replaced.
+    assert multiprocess.pids_with_files(directory) <= {worker.pid} | pool
+    assert (directory / "counter_archive.db").exists()
     worker.stop()
     assert not directory.exists()  # a worker removes the directory it made

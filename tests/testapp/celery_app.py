@@ -5,7 +5,9 @@ events consumer step itself.
 """
 
 from wanzo_common.celery import make_celery_app
-from wanzo_common.events.celery import install
 
 app = make_celery_app("testsvc")
+
+from wanzo_common.events.celery import install  # noqa: E402  (after the factory: metrics mode)
+
 install(app)

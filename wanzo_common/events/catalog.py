@@ -9,6 +9,7 @@ retyping one does, and the snapshot test in ``tests/events/test_schemas.py`` ref
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from wanzo_common.events.types import EventType, register
@@ -60,13 +61,15 @@ def define(
     description: str,
     version: int = 1,
 ) -> EventType:
-    schema = {
+    schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:wanzo:events:{name}:v{version}",
         "title": name,
         "description": description,
         **obj(required, optional),
     }
+    # A plain-data copy: the building blocks above are shared dicts, a schema must own its own.
+    schema = json.loads(json.dumps(schema))
     family = name.split(".", 1)[0]
     return register(
         EventType(
@@ -104,8 +107,13 @@ define(
         "userId": "usr_01HZX3",
         "email": "amani@example.com",
         "userType": "SME_OWNER",
-        "organization": {"id": "org_42", "name": "Kivu Traders", "initialPlan": "basic",
-                         "country": "CD", "industry": "retail"},  # fmt: skip
+        "organization": {
+            "id": "org_42",
+            "name": "Kivu Traders",
+            "initialPlan": "basic",
+            "country": "CD",
+            "industry": "retail",
+        },  # fmt: skip
         "firstName": "Amani",
         "lastName": "Mukendi",
         "timestamp": T,
@@ -117,18 +125,33 @@ define(
     description="Profile fields of a user changed; names the fields, not their values.",
     required={"userId": ID, "updatedFields": {"type": "array", "items": TEXT, "minItems": 1}},
     optional={"updatedBy": ID, "timestamp": TIMESTAMP},
-    example={"userId": "usr_01HZX3", "updatedFields": ["firstName"], "updatedBy": "usr_01HZX3",
-             "timestamp": T},  # fmt: skip
+    example={
+        "userId": "usr_01HZX3",
+        "updatedFields": ["firstName"],
+        "updatedBy": "usr_01HZX3",
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "user.status_changed",
     subject="userId",
     description="A user was activated, suspended, deactivated...",
     required={"userId": ID, "previousStatus": TEXT, "newStatus": TEXT},
-    optional={"userType": USER_TYPE, "changedBy": ID, "reason": NULLABLE_TEXT, "timestamp": TIMESTAMP},
-    example={"userId": "usr_01HZX3", "previousStatus": "active", "newStatus": "suspended",
-             "userType": "SME_OWNER", "changedBy": "adm_7", "reason": "unpaid invoices",
-             "timestamp": T},  # fmt: skip
+    optional={
+        "userType": USER_TYPE,
+        "changedBy": ID,
+        "reason": NULLABLE_TEXT,
+        "timestamp": TIMESTAMP,
+    },
+    example={
+        "userId": "usr_01HZX3",
+        "previousStatus": "active",
+        "newStatus": "suspended",
+        "userType": "SME_OWNER",
+        "changedBy": "adm_7",
+        "reason": "unpaid invoices",
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "user.role_changed",
@@ -136,8 +159,13 @@ define(
     description="A user's role changed.",
     required={"userId": ID, "previousRole": TEXT, "newRole": TEXT},
     optional={"changedBy": ID, "timestamp": TIMESTAMP},
-    example={"userId": "usr_01HZX3", "previousRole": "user", "newRole": "admin",
-             "changedBy": "adm_7", "timestamp": T},  # fmt: skip
+    example={
+        "userId": "usr_01HZX3",
+        "previousRole": "user",
+        "newRole": "admin",
+        "changedBy": "adm_7",
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "user.deleted",
@@ -145,8 +173,12 @@ define(
     description="A user account was deleted.",
     required={"userId": ID},
     optional={"deletedBy": ID, "reason": NULLABLE_TEXT, "timestamp": TIMESTAMP},
-    example={"userId": "usr_01HZX3", "deletedBy": "adm_7", "reason": "user request",
-             "timestamp": T},  # fmt: skip
+    example={
+        "userId": "usr_01HZX3",
+        "deletedBy": "adm_7",
+        "reason": "user request",
+        "timestamp": T,
+    },  # fmt: skip
 )
 
 # --- auth (topic wanzo.auth) ---------------------------------------------------------------
@@ -156,21 +188,39 @@ define(
     description="A user signed in.",
     required={"userId": ID, "authMethod": AUTH_METHOD},
     optional={"userType": USER_TYPE, "sessionId": ID, "timestamp": TIMESTAMP},
-    example={"userId": "usr_01HZX3", "authMethod": "password", "userType": "SME_OWNER",
-             "sessionId": "ses_9f2", "timestamp": T},  # fmt: skip
+    example={
+        "userId": "usr_01HZX3",
+        "authMethod": "password",
+        "userType": "SME_OWNER",
+        "sessionId": "ses_9f2",
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "auth.login_failed",
     subject="userId",
     description="A sign-in failed; userId is absent when no account matched.",
     required={
-        "reason": {"enum": ["invalid_credentials", "unknown_user", "account_locked",
-                            "account_disabled", "mfa_failed", "other"]},  # fmt: skip
+        "reason": {
+            "enum": [
+                "invalid_credentials",
+                "unknown_user",
+                "account_locked",
+                "account_disabled",
+                "mfa_failed",
+                "other",
+            ]
+        },  # fmt: skip
         "authMethod": AUTH_METHOD,
     },
     optional={"userId": ID, "attempt": {"type": "integer", "minimum": 1}, "timestamp": TIMESTAMP},
-    example={"userId": "usr_01HZX3", "reason": "invalid_credentials", "authMethod": "password",
-             "attempt": 2, "timestamp": T},  # fmt: skip
+    example={
+        "userId": "usr_01HZX3",
+        "reason": "invalid_credentials",
+        "authMethod": "password",
+        "attempt": 2,
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "auth.logout",
@@ -196,35 +246,81 @@ define(
     subject="entityId",
     description="An entity (SME or institution) subscribed to a plan.",
     required={**SUBSCRIPTION_IDS, "plan": PLAN, "status": SUBSCRIPTION_STATUS},
-    optional={"subscriptionId": ID, "userId": ID, "startsAt": TIMESTAMP, "expiresAt": TIMESTAMP,
-              "amount": AMOUNT, "currency": CURRENCY, "timestamp": TIMESTAMP},  # fmt: skip
-    example={"entityId": "org_42", "entityType": "sme", "plan": "basic", "status": "trial",
-             "subscriptionId": "sub_3", "userId": "usr_01HZX3", "startsAt": T,
-             "expiresAt": "2025-02-15T09:30:00Z", "amount": "29.00", "currency": "USD",
-             "timestamp": T},  # fmt: skip
+    optional={
+        "subscriptionId": ID,
+        "userId": ID,
+        "startsAt": TIMESTAMP,
+        "expiresAt": TIMESTAMP,
+        "amount": AMOUNT,
+        "currency": CURRENCY,
+        "timestamp": TIMESTAMP,
+    },  # fmt: skip
+    example={
+        "entityId": "org_42",
+        "entityType": "sme",
+        "plan": "basic",
+        "status": "trial",
+        "subscriptionId": "sub_3",
+        "userId": "usr_01HZX3",
+        "startsAt": T,
+        "expiresAt": "2025-02-15T09:30:00Z",
+        "amount": "29.00",
+        "currency": "USD",
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "subscription.changed",
     subject="entityId",
     description="A subscription's plan or status changed.",
-    required={**SUBSCRIPTION_IDS, "previousPlan": PLAN, "newPlan": PLAN, "status": SUBSCRIPTION_STATUS},
-    optional={"subscriptionId": ID, "userId": ID, "expiresAt": TIMESTAMP, "changedBy": ID,
-              "reason": NULLABLE_TEXT, "timestamp": TIMESTAMP},  # fmt: skip
-    example={"entityId": "org_42", "entityType": "sme", "previousPlan": "basic",
-             "newPlan": "premium", "status": "active", "userId": "usr_01HZX3",
-             "expiresAt": "2026-01-15T09:30:00Z", "changedBy": "usr_01HZX3",
-             "reason": "upgrade", "timestamp": T},  # fmt: skip
+    required={
+        **SUBSCRIPTION_IDS,
+        "previousPlan": PLAN,
+        "newPlan": PLAN,
+        "status": SUBSCRIPTION_STATUS,
+    },
+    optional={
+        "subscriptionId": ID,
+        "userId": ID,
+        "expiresAt": TIMESTAMP,
+        "changedBy": ID,
+        "reason": NULLABLE_TEXT,
+        "timestamp": TIMESTAMP,
+    },  # fmt: skip
+    example={
+        "entityId": "org_42",
+        "entityType": "sme",
+        "previousPlan": "basic",
+        "newPlan": "premium",
+        "status": "active",
+        "userId": "usr_01HZX3",
+        "expiresAt": "2026-01-15T09:30:00Z",
+        "changedBy": "usr_01HZX3",
+        "reason": "upgrade",
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "subscription.cancelled",
     subject="entityId",
     description="A subscription was cancelled.",
     required={**SUBSCRIPTION_IDS, "plan": PLAN},
-    optional={"subscriptionId": ID, "cancelledBy": ID, "reason": NULLABLE_TEXT,
-              "effectiveAt": TIMESTAMP, "timestamp": TIMESTAMP},  # fmt: skip
-    example={"entityId": "org_42", "entityType": "sme", "plan": "premium",
-             "cancelledBy": "usr_01HZX3", "reason": "closing business", "effectiveAt": T,
-             "timestamp": T},  # fmt: skip
+    optional={
+        "subscriptionId": ID,
+        "cancelledBy": ID,
+        "reason": NULLABLE_TEXT,
+        "effectiveAt": TIMESTAMP,
+        "timestamp": TIMESTAMP,
+    },  # fmt: skip
+    example={
+        "entityId": "org_42",
+        "entityType": "sme",
+        "plan": "premium",
+        "cancelledBy": "usr_01HZX3",
+        "reason": "closing business",
+        "effectiveAt": T,
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "subscription.expired",
@@ -232,8 +328,13 @@ define(
     description="A subscription reached its end date without renewal.",
     required={**SUBSCRIPTION_IDS, "plan": PLAN, "expiredAt": TIMESTAMP},
     optional={"subscriptionId": ID, "timestamp": TIMESTAMP},
-    example={"entityId": "org_42", "entityType": "institution", "plan": "enterprise",
-             "expiredAt": T, "timestamp": T},  # fmt: skip
+    example={
+        "entityId": "org_42",
+        "entityType": "institution",
+        "plan": "enterprise",
+        "expiredAt": T,
+        "timestamp": T,
+    },  # fmt: skip
 )
 
 # --- transactions (topic wanzo.transactions) ----------------------------------------------
@@ -244,9 +345,17 @@ define(
     description="A financial transaction was recorded.",
     required={**MONEY_IDS, "transactionDate": TIMESTAMP},
     optional={"userId": ID, "description": TEXT, "category": TEXT, "timestamp": TIMESTAMP},
-    example={"transactionId": "txn_881", "companyId": "org_42", "userId": "usr_01HZX3",
-             "amount": "1250.50", "currency": "CDF", "description": "Stock purchase",
-             "transactionDate": T, "category": "purchase", "timestamp": T},  # fmt: skip
+    example={
+        "transactionId": "txn_881",
+        "companyId": "org_42",
+        "userId": "usr_01HZX3",
+        "amount": "1250.50",
+        "currency": "CDF",
+        "description": "Stock purchase",
+        "transactionDate": T,
+        "category": "purchase",
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "transaction.completed",
@@ -254,8 +363,14 @@ define(
     description="A transaction settled.",
     required={**MONEY_IDS, "completedAt": TIMESTAMP},
     optional={"timestamp": TIMESTAMP},
-    example={"transactionId": "txn_881", "companyId": "org_42", "amount": "1250.50",
-             "currency": "CDF", "completedAt": T, "timestamp": T},  # fmt: skip
+    example={
+        "transactionId": "txn_881",
+        "companyId": "org_42",
+        "amount": "1250.50",
+        "currency": "CDF",
+        "completedAt": T,
+        "timestamp": T,
+    },  # fmt: skip
 )
 define(
     "transaction.failed",
@@ -263,9 +378,15 @@ define(
     description="A transaction could not be completed.",
     required={**MONEY_IDS, "reason": TEXT},
     optional={"errorCode": TEXT, "timestamp": TIMESTAMP},
-    example={"transactionId": "txn_881", "companyId": "org_42", "amount": "1250.50",
-             "currency": "CDF", "reason": "insufficient funds", "errorCode": "NSF",
-             "timestamp": T},  # fmt: skip
+    example={
+        "transactionId": "txn_881",
+        "companyId": "org_42",
+        "amount": "1250.50",
+        "currency": "CDF",
+        "reason": "insufficient funds",
+        "errorCode": "NSF",
+        "timestamp": T,
+    },  # fmt: skip
 )
 
 # --- system (topic wanzo.system); keyed by the service ------------------------------------
@@ -291,7 +412,13 @@ define(
     description="Maintenance is planned; service is 'all' for platform-wide windows.",
     required={"service": ID, "startsAt": TIMESTAMP, "endsAt": TIMESTAMP},
     optional={"maintenanceId": ID, "description": TEXT, "scheduledBy": ID, "timestamp": TIMESTAMP},
-    example={"service": "all", "startsAt": "2025-02-01T01:00:00Z",
-             "endsAt": "2025-02-01T03:00:00Z", "maintenanceId": "mnt_5",
-             "description": "database upgrade", "scheduledBy": "adm_7", "timestamp": T},  # fmt: skip
+    example={
+        "service": "all",
+        "startsAt": "2025-02-01T01:00:00Z",
+        "endsAt": "2025-02-01T03:00:00Z",
+        "maintenanceId": "mnt_5",
+        "description": "database upgrade",
+        "scheduledBy": "adm_7",
+        "timestamp": T,
+    },  # fmt: skip
 )

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from celery import Celery, bootsteps
 
-from wanzo_common.events.consumer import ConsumerEngine, FatalConsumerError
+# Nothing here imports prometheus_client or Django at import time: this module is imported
+# by the Celery app factory before multiprocess metrics are enabled.
+if TYPE_CHECKING:
+    from wanzo_common.events.consumer import ConsumerEngine
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ class ConsumerThread(threading.Thread):
 
     def _run_once(self) -> bool:
         """One engine's life; False if it ended in an error (to wait before the next)."""
+        from wanzo_common.events.consumer import ConsumerEngine, FatalConsumerError
+
         try:
             self.engine = ConsumerEngine(group=self.group, topics=self.topics)
             if self._stopping.is_set():  # stop() came while the engine was being built

@@ -26,9 +26,7 @@ def start_cluster(*, brokers: int = 1):
     """Create the mock cluster in this process; return (its owner handle, bootstrap address)."""
     from confluent_kafka import Producer
 
-    owner = Producer(
-        {"bootstrap.servers": "", "test.mock.num.brokers": brokers, "log_level": 3}
-    )
+    owner = Producer({"bootstrap.servers": "", "test.mock.num.brokers": brokers, "log_level": 3})
     metadata = owner.list_topics(timeout=10)
     address = ",".join(
         f"{broker.host}:{broker.port}" for broker in sorted(metadata.brokers.values(), key=str)

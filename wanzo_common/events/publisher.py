@@ -16,10 +16,10 @@ from typing import Any
 from wanzo_common.events import metrics
 from wanzo_common.events.conf import app_settings
 from wanzo_common.events.envelope import Event
-from wanzo_common.events.transports import get_transport
+from wanzo_common.events.transports import Message, get_transport
 from wanzo_common.events.types import get_type, topic_for
 
-__all__ = ["current_correlation_id", "publish"]
+__all__ = ["build", "current_correlation_id", "enqueue", "publish"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,25 @@ def current_correlation_id() -> str | None:
         return None
 
 
+def build(
+    type_name: str,
+    data: dict[str, Any],
+    *,
+    subject: str | None = None,
+    correlation_id: str | None = None,
+) -> tuple[Event, Message]:
+    """The validated :class:`Event` and the :class:`Message` that carries it, not yet sent."""
+    event_type = get_type(type_name)
+    event = Event.create(
+        type_name,
+        data,
+        source=app_settings.SOURCE,
+        subject=subject,
+        correlation_id=correlation_id or current_correlation_id(),
+    )
+    return event, event.to_message(topic_for(event_type))
+
+
 def publish(
     type_name: str,
     data: dict[str, Any],
@@ -50,26 +69,19 @@ def publish(
     Raises :class:`~wanzo_common.events.exceptions.InvalidEvent` (a ``ValueError``) for an
     unknown type or a payload that fails its schema.
     """
-    event_type = get_type(type_name)
-    event = Event.create(
-        type_name,
-        data,
-        source=app_settings.SOURCE,
-        subject=subject,
-        correlation_id=correlation_id or current_correlation_id(),
-    )
-    message = event.to_message(topic_for(event_type))
+    event, message = build(type_name, data, subject=subject, correlation_id=correlation_id)
     if immediate or not app_settings.OUTBOX:
         get_transport().send_async(message)
     else:
-        _enqueue(event, message, using=using)
+        enqueue(event, message, using=using)
     logger.debug(
         "event published: %s (%s)", event.describe(), "immediate" if immediate else "outbox"
     )
     return event
 
 
-def _enqueue(event: Event, message: Any, *, using: str) -> None:
+def enqueue(event: Event, message: Message, *, using: str = "default") -> None:
+    """Write ``message`` to the outbox table (in the caller's transaction, if any)."""
     from wanzo_common.events.models import OutboxEvent
 
     row = OutboxEvent.from_message(

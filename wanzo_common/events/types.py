@@ -45,7 +45,9 @@ class EventType:
     def __post_init__(self) -> None:
         Draft202012Validator.check_schema(self.schema)
         checker = Draft202012Validator.FORMAT_CHECKER
-        object.__setattr__(self, "_validator", Draft202012Validator(self.schema, format_checker=checker))
+        object.__setattr__(
+            self, "_validator", Draft202012Validator(self.schema, format_checker=checker)
+        )
 
     @cached_property
     def dataschema(self) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -36,15 +35,17 @@ def directory() -> str | None:
 
 
 def prepare_directory(path: str | os.PathLike) -> Path:
-    """Create ``path`` empty: metrics of a previous run must not leak into this one."""
+    """Create ``path`` without metrics files: a previous run's must not leak into this one.
+
+    Only our files are removed, so pointing the variable at a shared directory is harmless.
+    """
     path = Path(path)
-    if path.exists():
-        for child in path.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
     path.mkdir(parents=True, exist_ok=True)
+    for child in path.iterdir():
+        name = child.name
+        ours = _DB_FILE.match(name) or name.startswith(active_users.FILE_PREFIX) or name == LOCK_NAME
+        if ours or (name.endswith("_archive.db")):
+            child.unlink(missing_ok=True)
     return path
 
 
@@ -68,7 +69,10 @@ def prepare_celery_worker(*, service: str) -> None:
     """
     argv = [os.path.basename(arg) for arg in sys.argv]
     is_celery = argv and (argv[0] in ("celery", "__main__.py") or "celery" in argv[:3])
-    if not is_celery or "worker" not in argv or os.environ.get(ENV):
+    if not is_celery or "worker" not in argv:
+        return
+    if os.environ.get(ENV):  # set by the operator: use it, cleared like ours
+        prepare_directory(os.environ[ENV])
         return
     base = os.environ.get("WANZO_METRICS_DIR") or tempfile.gettempdir()
     enable(Path(base) / "wanzo-metrics" / f"{service}-celery-{os.getpid()}")

@@ -173,7 +173,9 @@ class Transport(BaseTransport):
             return
         partitions = int(self.options.get("partitions") or 3)
         replication = int(self.options.get("replication_factor") or -1)
-        new = [NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing]
+        new = [
+            NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing
+        ]
         for topic, future in admin.create_topics(new, request_timeout=timeout).items():
             try:
                 future.result(timeout=timeout + 1)
@@ -257,7 +259,10 @@ class KafkaConsumer(BaseConsumer):
     def lag(self) -> dict[tuple[str, int], int]:
         result = {}
         for tp in self.consumer.position(self.consumer.assignment()):
-            low, high = self.consumer.get_watermark_offsets(tp, timeout=2.0, cached=False)
+            # Cached watermarks come with every fetch response; ask the broker only if unknown.
+            low, high = self.consumer.get_watermark_offsets(tp, cached=True)
+            if high < 0:
+                low, high = self.consumer.get_watermark_offsets(tp, timeout=2.0, cached=False)
             position = tp.offset if tp.offset >= 0 else low
             result[(tp.topic, tp.partition)] = max(0, high - position)
         return result
