@@ -15,6 +15,7 @@ from typing import Any
 import dj_database_url
 from dotenv import dotenv_values
 
+from wanzo_common.events.conf import BEAT_SCHEDULE as EVENTS_BEAT_SCHEDULE
 from wanzo_common.events.conf import events_settings
 
 SHARED_APPS = [
@@ -123,6 +124,7 @@ def build(
         },
         "WANZO_EVENTS": events_settings(env, service),
         "CELERY_BROKER_URL": env.str("CELERY_BROKER_URL"),
+        "CELERY_BEAT_SCHEDULE": {**EVENTS_BEAT_SCHEDULE},
         "CELERY_TASK_ALWAYS_EAGER": env.str("CELERY_BROKER_URL") is None,
         "LOGGING": logging_config(
             json_logs=env.str("LOG_FORMAT", "text") == "json",

@@ -158,3 +158,14 @@ def test_stop_before_the_engine_exists_ends_the_thread(transport, monkeypatch):
     stopper.join(10)
 
     assert not thread.is_alive()
+
+
+def test_a_worker_without_consumer_group_refuses_to_start(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.WANZO_EVENTS = {"TRANSPORT": "mock", "CELERY_CONSUMER": True}
+    step = EventsConsumerStep(FakeWorker())
+
+    with pytest.raises(ImproperlyConfigured, match="CONSUMER_GROUP_ID"):
+        step.start(FakeWorker())
+    assert step.thread is None

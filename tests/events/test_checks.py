@@ -54,3 +54,17 @@ def test_bad_numbers_are_e005(settings):
 def test_use_kafka_with_another_explicit_transport_warns(settings):
     config = {"USE_KAFKA": True, "BROKERS": ["h:1"], "TRANSPORT": "mock"}
     assert ids(settings, config) == ["wanzo_events.W001"]
+
+
+def test_settings_built_from_the_environment_pass_the_checks(settings, monkeypatch, tmp_path):
+    from wanzo_common.events.conf import events_settings
+    from wanzo_common.settings import Env
+
+    monkeypatch.setenv("USE_KAFKA", "true")
+    monkeypatch.setenv("KAFKA_BROKERS", "127.0.0.1:9092")
+    monkeypatch.setenv("KAFKA_TOPIC_PREFIX", "dev.")
+    assert ids(settings, events_settings(Env(tmp_path / "none.env"), "auth")) == []
+    monkeypatch.delenv("KAFKA_BROKERS")
+    assert ids(settings, events_settings(Env(tmp_path / "none.env"), "auth")) == [
+        "wanzo_events.E002"
+    ]

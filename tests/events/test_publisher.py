@@ -94,7 +94,10 @@ def test_correlation_id_comes_from_the_request_context(mock_transport):
 def test_missing_request_context_helper_is_tolerated(mock_transport, monkeypatch):
     import sys
 
+    from wanzo_common.events import publisher
+
     monkeypatch.setitem(sys.modules, "wanzo_common.monitoring.logging", None)
+    monkeypatch.setattr(publisher, "_getter", publisher._UNRESOLVED)
     assert publish("auth.logout", {"userId": "u-1"}, immediate=True).correlation_id is None
 
 

@@ -301,6 +301,13 @@ def test_poison_messages_are_dead_lettered_with_their_reason_and_the_rest_handle
     attempts = {m.header("dlq_reason"): m.header("dlq_attempts") for m in letters}
     assert attempts[b"max_attempts"] == b"5" and attempts[b"not_json"] == b"0"
     assert set(effects_by_event(group)) == set(good_ids)
+    listed = subprocess.run(
+        [sys.executable, "-m", "django", "events", "dlq", "list", "--max", str(len(reasons))],
+        env=service_env(kafka, group=group), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr[-4000:]
+    lines = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert sorted(line["reason"] for line in lines) == sorted(reasons.values())
 
 
 # --- 4. a rolled-back transaction ----------------------------------------------------------

@@ -13,8 +13,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from tests.testapp.models import Effect
-from wanzo_common.events.consumer import RejectEvent, current_delivery
-from wanzo_common.events.registry import handler
+from wanzo_common.events.registry import RejectEvent, current_delivery, handler
 
 
 class HandlerFailure(RuntimeError):

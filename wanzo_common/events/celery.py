@@ -113,6 +113,7 @@ class EventsConsumerStep(bootsteps.StartStopStep):
         self.thread: ConsumerThread | None = None
 
     def start(self, worker: Any) -> None:
+        _check_configured()
         self.thread = ConsumerThread(app=worker.app)
         self.thread.start()
         logger.info("events consumer started in the worker")
@@ -124,6 +125,18 @@ class EventsConsumerStep(bootsteps.StartStopStep):
 
     def terminate(self, worker: Any) -> None:
         self.stop(worker)
+
+
+def _check_configured() -> None:
+    """A worker asked to consume without a group would retry forever: refuse to start instead."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wanzo_common.events.conf import app_settings
+
+    if not app_settings.CONSUMER_GROUP_ID:
+        raise ImproperlyConfigured(
+            "the events consumer needs WANZO_EVENTS['CONSUMER_GROUP_ID'] (KAFKA_CONSUMER_GROUP_ID)"
+        )
 
 
 def _enabled_by_settings() -> bool:

@@ -54,6 +54,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Celery beat entries for the outbox relay; plain data so settings modules can import it.
+BEAT_SCHEDULE = {
+    "wanzo-events-relay-outbox": {"task": "wanzo_events.relay_outbox", "schedule": 1.0},
+    "wanzo-events-prune-outbox": {"task": "wanzo_events.prune_outbox", "schedule": 3600.0},
+}
+
+
 class EventsSettings:
     """Attribute access to ``WANZO_EVENTS`` merged over :data:`DEFAULTS`, cached until reset."""
 

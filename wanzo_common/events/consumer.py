@@ -16,7 +16,6 @@ supervisor restarts it, and the message is redelivered.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import threading
 import time
@@ -30,7 +29,16 @@ from django.db import InterfaceError, OperationalError, connections, transaction
 from wanzo_common.events import deadletter, metrics
 from wanzo_common.events.conf import app_settings
 from wanzo_common.events.envelope import Event, InvalidEvent
-from wanzo_common.events.registry import Handler, HandlerRegistry, autodiscover, registry
+from wanzo_common.events.registry import (
+    Delivery,
+    Handler,
+    HandlerRegistry,
+    RejectEvent,
+    autodiscover,
+    current_delivery,
+    registry,
+)
+from wanzo_common.events.registry import _delivery as _current
 from wanzo_common.events.transports import (
     BaseConsumer,
     BaseTransport,
@@ -63,31 +71,8 @@ class Outcome(StrEnum):
     DEAD_LETTERED = "dead_lettered"
 
 
-class RejectEvent(Exception):
-    """Raised by a handler for an event that can never succeed: dead-lettered without retries."""
-
-
 class FatalConsumerError(Exception):
     """The engine cannot go on safely (the current message's offset was not stored)."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """Where the event a handler is running for came from, and which attempt this is."""
-
-    group: str
-    message: Message
-    attempt: int
-
-
-_delivery: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
-    "wanzo_events_delivery", default=None
-)
-
-
-def current_delivery() -> Delivery | None:
-    """The delivery being handled (inside a handler), else None."""
-    return _delivery.get()
 
 
 class _Interrupted(Exception):
@@ -107,6 +92,28 @@ class RunStats:
 
     def __getitem__(self, outcome: Outcome | str) -> int:
         return self.outcomes[Outcome(outcome)]
+
+
+@dataclass
+class _Limits:
+    """When a bounded run ends: after N messages, at a deadline, or after a quiet period."""
+
+    max_messages: int | None
+    deadline: float | None
+    idle_timeout: float | None
+    last_message: float = field(default_factory=time.monotonic)
+    idle: bool = False  # the last poll returned nothing
+
+    def reached(self, handled: int) -> str:
+        now = time.monotonic()
+        if self.max_messages is not None and handled >= self.max_messages:
+            return "max_messages"
+        if self.deadline is not None and now >= self.deadline:
+            return "timeout"
+        quiet_for = now - self.last_message
+        if self.idle and self.idle_timeout is not None and quiet_for >= self.idle_timeout:
+            return "idle_timeout"
+        return ""
 
 
 class ConsumerEngine:
@@ -138,6 +145,7 @@ class ConsumerEngine:
         self.from_beginning = from_beginning
         self.dlq_topic = deadletter.dlq_topic(self.group)
         self._stop = threading.Event()
+        self._last_lag = time.monotonic()
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -155,35 +163,34 @@ class ConsumerEngine:
         member starts exactly after the last message this one finished.
         """
         autodiscover()
+        self._ensure_dlq_topic()
         stats = RunStats()
+        limits = _Limits(max_messages, _deadline(timeout), idle_timeout)
         consumer = self.transport.consumer(
             group_id=self.group, topics=self.topics, from_beginning=self.from_beginning
         )
-        deadline = _deadline(timeout)
-        last_message = last_lag = time.monotonic()
         try:
-            while True:
-                stats.stopped_by = self._why_stop(stats, max_messages, deadline)
-                if stats.stopped_by:
-                    break
+            while not self._should_stop(stats, limits):
                 message = self._poll(consumer, poll_interval)
-                now = time.monotonic()
-                if now - last_lag >= LAG_INTERVAL:
-                    last_lag = now
-                    self._report_lag(consumer)
-                if message is None:
-                    if idle_timeout is not None and now - last_message >= idle_timeout:
-                        stats.stopped_by = "idle_timeout"
-                        break
-                    continue
-                last_message = now
-                stats.outcomes[self._process(consumer, message)] += 1
+                self._report_lag(consumer, every=LAG_INTERVAL)
+                limits.idle = message is None
+                if message is not None:
+                    limits.last_message = time.monotonic()
+                    stats.outcomes[self._process(consumer, message)] += 1
         except _Interrupted:
             stats.stopped_by = "stop"
         finally:
             self._report_lag(consumer)
             consumer.close()
         return stats
+
+    def _ensure_dlq_topic(self) -> None:
+        # Clusters that do not auto-create topics would refuse the first dead letter, and that
+        # is fatal; create it up front. Without the right to, dead-lettering will tell.
+        try:
+            self.transport.ensure_topics([self.dlq_topic])
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("could not ensure topic %s: %s", self.dlq_topic, type(exc).__name__)
 
     @staticmethod
     def _poll(consumer: BaseConsumer, timeout: float) -> Message | None:
@@ -200,14 +207,9 @@ class ConsumerEngine:
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def _why_stop(self, stats: RunStats, max_messages: int | None, deadline: float | None) -> str:
-        if self._stop.is_set():
-            return "stop"
-        if max_messages is not None and stats.messages >= max_messages:
-            return "max_messages"
-        if deadline is not None and time.monotonic() >= deadline:
-            return "timeout"
-        return ""
+    def _should_stop(self, stats: RunStats, limits: _Limits) -> bool:
+        stats.stopped_by = "stop" if self._stop.is_set() else limits.reached(stats.messages)
+        return bool(stats.stopped_by)
 
     def _process(self, consumer: BaseConsumer, message: Message) -> Outcome:
         outcome = self.handle(message)
@@ -270,7 +272,7 @@ class ConsumerEngine:
         from wanzo_common.events.models import InboxEvent
 
         started = time.perf_counter()
-        token = _delivery.set(delivery)
+        token = _current.set(delivery)
         try:
             with transaction.atomic(using=self.database):
                 if not InboxEvent.objects.claim(
@@ -281,7 +283,7 @@ class ConsumerEngine:
                     entry.func(event)
             return Outcome.HANDLED
         finally:
-            _delivery.reset(token)
+            _current.reset(token)
             # Failed attempts are timed too: a slow failure is what one wants to see.
             metrics.KAFKA_EVENT_HANDLER_DURATION.labels(type=event.type).observe(
                 time.perf_counter() - started
@@ -338,7 +340,11 @@ class ConsumerEngine:
         value = outcome.value if isinstance(outcome, Outcome) else outcome
         metrics.KAFKA_EVENTS_CONSUMED.labels(topic=message.topic, type=label, outcome=value).inc()
 
-    def _report_lag(self, consumer: BaseConsumer) -> None:
+    def _report_lag(self, consumer: BaseConsumer, *, every: float = 0.0) -> None:
+        now = time.monotonic()
+        if now - self._last_lag < every:
+            return
+        self._last_lag = now
         try:
             lags = consumer.lag()
         except Exception as exc:  # noqa: BLE001  (lag is informational; never stop for it)

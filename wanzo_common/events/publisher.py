@@ -11,6 +11,7 @@ consumer.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from wanzo_common.events import metrics
@@ -26,14 +27,29 @@ logger = logging.getLogger(__name__)
 
 def current_correlation_id() -> str | None:
     """The id of the request being served, if the monitoring app tracks one."""
-    try:
-        from wanzo_common.monitoring.logging import get_request_id
-    except ImportError:
+    getter = _request_id_getter()
+    if getter is None:
         return None
     try:
-        return get_request_id()
+        return getter()
     except Exception:  # a broken helper must never stop an event
         return None
+
+
+_UNRESOLVED: Any = object()
+_getter: Any = _UNRESOLVED
+
+
+def _request_id_getter() -> Callable[[], str | None] | None:
+    """``wanzo_common.monitoring.logging.get_request_id``, looked up once (absent: None)."""
+    global _getter
+    if _getter is _UNRESOLVED:
+        try:
+            from wanzo_common.monitoring.logging import get_request_id
+        except ImportError:
+            return None  # not cached: the module may become importable (tests)
+        _getter = get_request_id
+    return _getter
 
 
 def build(
@@ -74,9 +90,8 @@ def publish(
         get_transport().send_async(message)
     else:
         enqueue(event, message, using=using)
-    logger.debug(
-        "event published: %s (%s)", event.describe(), "immediate" if immediate else "outbox"
-    )
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("event published: %s (%s)", event.describe(), "now" if immediate else "outbox")
     return event
 
 

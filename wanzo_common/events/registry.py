@@ -17,6 +17,7 @@ they succeed or fail together.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import threading
 from collections.abc import Callable
@@ -28,10 +29,20 @@ from django.utils.module_loading import autodiscover_modules
 
 if TYPE_CHECKING:
     from wanzo_common.events.envelope import Event
+    from wanzo_common.events.transports.base import Message
 
 HandlerFunc = Callable[["Event"], Any]
 
-__all__ = ["Handler", "HandlerRegistry", "autodiscover", "handler", "registry"]
+__all__ = [
+    "Delivery",
+    "Handler",
+    "HandlerRegistry",
+    "RejectEvent",
+    "autodiscover",
+    "current_delivery",
+    "handler",
+    "registry",
+]
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,29 @@ def handler(
 def autodiscover() -> None:
     """Import the ``handlers`` module of every installed app (once; later calls are cheap)."""
     autodiscover_modules("handlers")
+
+
+class RejectEvent(Exception):
+    """Raised by a handler for an event that can never succeed: dead-lettered without retries."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where the event a handler is running for came from, and which attempt this is."""
+
+    group: str
+    message: Message
+    attempt: int
+
+
+_delivery: contextvars.ContextVar[Delivery | None] = contextvars.ContextVar(
+    "wanzo_events_delivery", default=None
+)
+
+
+def current_delivery() -> Delivery | None:
+    """The delivery being handled (inside a handler), else None."""
+    return _delivery.get()
 
 
 def _same(a: Handler, b: Handler) -> bool:

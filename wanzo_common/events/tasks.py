@@ -1,8 +1,9 @@
 """Celery tasks of the events app: the outbox relay as a beat task.
 
-Add to a service's settings (the lead's shared settings do this)::
+Add to a service's settings (the shared settings builder does this)::
 
-    CELERY_BEAT_SCHEDULE = {**RELAY_BEAT_SCHEDULE}
+    from wanzo_common.events.conf import BEAT_SCHEDULE
+    CELERY_BEAT_SCHEDULE = {**BEAT_SCHEDULE}
 
 Overlapping runs are harmless on PostgreSQL (rows are locked with SKIP LOCKED), so the task
 needs no lock of its own. ``max_batches`` bounds one run so a huge backlog cannot hold a worker
@@ -15,15 +16,13 @@ import logging
 
 from celery import shared_task
 
+from wanzo_common.events.conf import BEAT_SCHEDULE
 from wanzo_common.events.relay import prune_outbox, relay_pending, update_outbox_gauges
 from wanzo_common.events.transports import DeliveryError
 
 logger = logging.getLogger(__name__)
 
-RELAY_BEAT_SCHEDULE = {
-    "wanzo-events-relay-outbox": {"task": "wanzo_events.relay_outbox", "schedule": 1.0},
-    "wanzo-events-prune-outbox": {"task": "wanzo_events.prune_outbox", "schedule": 3600.0},
-}
+RELAY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 
 @shared_task(name="wanzo_events.relay_outbox", ignore_result=True)

@@ -14,6 +14,9 @@ waiting in the outbox table (committed, so certain to be sent). A rolled-back tr
 nothing there. ``devbroker`` (session-scoped) yields Kafka bootstrap servers: ``KAFKA_BROKERS``
 from the environment when set, so the same tests run against a real cluster, else a dev broker
 subprocess started for the session.
+
+(PYTEST_DONT_REWRITE: this module raises its own AssertionErrors; test modules both import it
+and load it as a plugin, and pytest would otherwise warn that it was imported before rewriting.)
 """
 
 from __future__ import annotations

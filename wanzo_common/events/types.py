@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from jsonschema import Draft202012Validator
 
 from wanzo_common.events.exceptions import InvalidEvent
+from wanzo_common.events.fastschema import compile_schema
 
 __all__ = [
     "REGISTRY",
@@ -39,15 +42,16 @@ class EventType:
     subject_field: str | None
     version: int = 1
     description: str = ""
-    # Filled in by __post_init__: a compiled validator (schemas are checked once, at import).
+    # Filled in by __post_init__: compiled checks (schemas are checked once, at definition).
     _validator: Any = field(default=None, init=False, repr=False, compare=False)
+    _fast: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         Draft202012Validator.check_schema(self.schema)
         checker = Draft202012Validator.FORMAT_CHECKER
-        object.__setattr__(
-            self, "_validator", Draft202012Validator(self.schema, format_checker=checker)
-        )
+        validator = Draft202012Validator(self.schema, format_checker=checker)
+        object.__setattr__(self, "_validator", validator)
+        object.__setattr__(self, "_fast", compile_schema(self.schema))
 
     @cached_property
     def dataschema(self) -> str:
@@ -62,6 +66,8 @@ class EventType:
 
     def validate(self, data: Any) -> None:
         """Raise :class:`InvalidEvent` (reason ``schema``) naming the first bad field and rule."""
+        if self._fast is not None and self._fast(data):
+            return  # the compiled check only accepts what jsonschema accepts
         error = next(iter(sorted(self._validator.iter_errors(data), key=_error_order)), None)
         if error is not None:
             raise InvalidEvent("schema", f"{self.name} v{self.version}: {_describe(error)}")
@@ -113,13 +119,28 @@ def validate(name: str, data: Any) -> EventType:
 
 def topic_for(event_type: EventType | str) -> str:
     """The topic of a type's family: ``TOPIC_PREFIX`` + ``TOPICS[family]``."""
+    name = event_type if isinstance(event_type, str) else event_type.name
+    topic = _topics.get(name)
+    if topic is None:
+        topic = _topics[name] = _resolve_topic(get_type(name))
+    return topic
+
+
+def _resolve_topic(event_type: EventType) -> str:
     from wanzo_common.events.conf import app_settings
 
-    if isinstance(event_type, str):
-        event_type = get_type(event_type)
-    topics = app_settings.TOPICS
-    name = topics.get(event_type.family, f"wanzo.{event_type.family}")
+    name = app_settings.TOPICS.get(event_type.family, f"wanzo.{event_type.family}")
     return f"{app_settings.TOPIC_PREFIX or ''}{name}"
+
+
+# Topic per type name, dropped whenever WANZO_EVENTS changes (publish() asks for every event).
+_topics: dict[str, str] = {}
+
+
+@receiver(setting_changed)
+def _forget_topics(*, setting: str, **kwargs: Any) -> None:
+    if setting == "WANZO_EVENTS":
+        _topics.clear()
 
 
 # The catalogue registers itself on import; imported last because it needs EventType.

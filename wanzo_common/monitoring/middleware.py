@@ -53,7 +53,6 @@ class PrometheusMiddleware:
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
-        # (method, route, status) -> bound (counter inc, histogram observe) of that child
         self._children: dict[tuple[str, str, int], tuple] = {}
         self._is_async = iscoroutinefunction(get_response)
         if self._is_async:
@@ -69,11 +68,7 @@ class PrometheusMiddleware:
         except BaseException:
             self._finish(request, 500, start)
             raise
-        if response.streaming:  # _observe, inlined: this is the path of every sync request
-            self._wrap_stream(request, response, start)
-        else:
-            self._finish(request, response.status_code, start)
-        return response
+        return self._observe(request, response, start)
 
     async def _acall(self, request: HttpRequest):
         start = perf_counter()
@@ -96,23 +91,18 @@ class PrometheusMiddleware:
     def _finish(self, request: HttpRequest, status: int, start: float) -> None:
         elapsed = perf_counter() - start
         HTTP_IN_PROGRESS.dec()
-        method = request.method
-        if method not in KNOWN_METHODS:
-            method = OTHER_METHOD
+        method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
         key = (method, route_of(request), status)
-        try:
-            count, observe = self._children[key]
-        except KeyError:
+        children = self._children.get(key)
+        if children is None:
             labels = (key[0], key[1], str(status))
-            count = HTTP_REQUESTS.labels(*labels).inc
-            observe = HTTP_DURATION.labels(*labels).observe
-            self._children[key] = (count, observe)
-        count()
-        observe(elapsed)
-        if "user" in request.__dict__:  # else nothing authenticated: skip the call
-            pk = _authenticated_user_pk(request)
-            if pk is not None:
-                ACTIVE_USERS.seen(pk)
+            children = (HTTP_REQUESTS.labels(*labels), HTTP_DURATION.labels(*labels))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
+        pk = _authenticated_user_pk(request)
+        if pk is not None:
+            ACTIVE_USERS.seen(pk)
 
     def _wrap_stream(self, request, response, start: float) -> None:
         status = response.status_code
@@ -154,7 +144,7 @@ _UUID4_MASK = (0xF << 76) | (0x3 << 62)
 _UUID4_BITS = (0x4 << 76) | (0x2 << 62)
 
 
-def new_request_id() -> str:
+def _new_request_id() -> str:
     """``uuid.uuid4().hex``, without building a ``UUID`` object (a third of the cost)."""
     return "%032x" % ((int.from_bytes(os.urandom(16), "big") & ~_UUID4_MASK) | _UUID4_BITS)
 
@@ -178,7 +168,7 @@ class RequestIDMiddleware:
         # request.META, not request.headers: building the headers mapping costs more than
         # everything else this middleware does.
         incoming = request.META.get(self._meta_key, "")
-        return incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
+        return incoming if _VALID_REQUEST_ID.match(incoming) else _new_request_id()
 
     def __call__(self, request: HttpRequest):
         if self._is_async:

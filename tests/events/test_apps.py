@@ -1,0 +1,31 @@
+import pytest
+
+import wanzo_common.events as events
+from wanzo_common import health
+from wanzo_common.events.apps import broker_ready
+
+pytest_plugins = ["wanzo_common.events.testing"]
+
+
+def test_app_label_and_readiness_probe_registered():
+    from django.apps import apps
+
+    assert apps.get_app_config("wanzo_events").name == "wanzo_common.events"
+    assert health.READINESS_CHECKS["events_broker"] is broker_ready
+
+
+def test_readiness_follows_the_broker(mock_transport):
+    broker_ready()
+    mock_transport.set_available(False)
+    with pytest.raises(ConnectionError):
+        broker_ready()
+
+
+@pytest.mark.parametrize("name", events.__all__)
+def test_public_api_names_resolve(name):
+    assert getattr(events, name) is not None
+
+
+def test_unknown_public_name_is_an_attribute_error():
+    with pytest.raises(AttributeError):
+        events.nothing_here  # noqa: B018
