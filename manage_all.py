@@ -26,6 +26,7 @@ the processes it starts (with the same interpreter, normally ``.venv/bin/python`
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import signal
@@ -72,6 +73,8 @@ class Options:
     workers: int | None = None
     migrate: bool = True
     ready_timeout: float = 60.0
+    events: bool = True  # dev broker (unless KAFKA_BROKERS is set), consumers and relays
+    events_env: dict[str, str] = field(default_factory=dict)  # set once the broker is known
 
 
 def parse_services(value: str | None) -> list[str]:
@@ -113,6 +116,12 @@ def _up_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: its config's)")
     parser.add_argument("--no-migrate", dest="migrate", action="store_false")
     parser.add_argument("--ready-timeout", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument(
+        "--no-events",
+        dest="events",
+        action="store_false",
+        help="no broker, consumers or relays (events stay in the mock transport)",
+    )
     return parser
 
 
@@ -250,6 +259,7 @@ class ProcessSpec:
     cwd: Path
     env: dict[str, str]
     ready: Callable[[], bool] | None = None  # for `up`: True once the process serves
+    stop_last: bool = False  # infrastructure (the broker): stopped after everything using it
 
 
 def child_env(service: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -385,14 +395,17 @@ class Supervisor:
         return None
 
     def stop(self, signum: int = signal.SIGTERM) -> list[str]:
-        """Stop every process (last started first); return those that needed SIGKILL."""
-        for item in reversed(self.running):
-            if item.proc.poll() is None:
-                _signal_group(item.proc, signum)
+        """Stop every process (last started first, infrastructure after the processes using
+        it, so consumers can commit and leave their group); return those needing SIGKILL."""
         deadline = time.monotonic() + self.grace
-        while len(self.exited()) < len(self.running) and time.monotonic() < deadline:
-            if self.stop_signal.forced.wait(0.1):
-                break
+        for phase in (False, True):
+            items = [item for item in reversed(self.running) if item.spec.stop_last is phase]
+            for item in items:
+                if item.proc.poll() is None:
+                    _signal_group(item.proc, signum)
+            while any(item.proc.poll() is None for item in items) and time.monotonic() < deadline:
+                if self.stop_signal.forced.wait(0.1):
+                    break
         killed = [item.spec.name for item in self.running if item.proc.poll() is None]
         for item in self.running:
             _signal_group(item.proc, signal.SIGKILL)  # also any straggler of an exited leader
@@ -500,7 +513,7 @@ def gunicorn_argv(service: str, ports: Ports, workers: int | None) -> list[str]:
 
 
 def server_spec(service: str, ports: Ports, opts: Options) -> ProcessSpec:
-    extra = {"APP_PORT": str(ports.app), "PROMETHEUS_PORT": str(ports.metrics)}
+    extra = {**opts.events_env, "APP_PORT": str(ports.app), "PROMETHEUS_PORT": str(ports.metrics)}
     # runserver --noreload: one process, so the exporter binds once and SIGTERM stops it.
     runserver = ["runserver", f"{HOST}:{ports.app}", "--noreload"]
     spec = manage_py(service, runserver, extra_env=extra)
@@ -510,23 +523,65 @@ def server_spec(service: str, ports: Ports, opts: Options) -> ProcessSpec:
     return spec
 
 
-def shared_specs(opts: Options) -> list[ProcessSpec]:
-    """Processes every service needs, started and ready before any service's.
+DEVBROKER_ADDRESS = ROOT / "var" / "devbroker.addr"
+CONSUMER_METRICS_OFFSET = 200  # consumer of a service: its PROMETHEUS_PORT + 200 (9664, ...)
 
-    None yet; a development event broker belongs here (with a ``ready`` probe), and its
-    address in the services' ``extra_env``.
+
+def shared_specs(opts: Options) -> list[ProcessSpec]:
+    """Processes every service needs, started and ready before any service's: the dev broker.
+
+    Apache Kafka cannot run here, so ``up`` runs librdkafka's mock cluster as a process
+    (``wanzo_common.events.devbroker``). With ``KAFKA_BROKERS`` set, that broker is used instead.
     """
-    return []
+    if not opts.events:
+        return []
+    if os.environ.get("KAFKA_BROKERS"):
+        opts.events_env = {"USE_KAFKA": "true", "KAFKA_BROKERS": os.environ["KAFKA_BROKERS"]}
+        return []
+    DEVBROKER_ADDRESS.unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "wanzo_common.events.devbroker"]
+    argv += ["--address-file", str(DEVBROKER_ADDRESS)]
+    spec = ProcessSpec("devbroker", argv, ROOT, child_env("admin"), stop_last=True)
+
+    def ready() -> bool:
+        if not DEVBROKER_ADDRESS.exists():
+            return False
+        address = DEVBROKER_ADDRESS.read_text().strip()
+        opts.events_env = {"USE_KAFKA": "true", "KAFKA_BROKERS": address}
+        return True
+
+    spec.ready = ready
+    return [spec]
 
 
 def service_specs(service: str, ports: Ports, opts: Options) -> list[ProcessSpec]:
-    """Every long-running process of one service: its server first, then its helpers.
+    """Every long-running process of one service: its server, then its event consumer and
+    outbox relay (same environment, so they reach the same database and broker)."""
+    specs = [server_spec(service, ports, opts)]
+    if opts.events:
+        extra = {**opts.events_env, "PROMETHEUS_PORT": str(ports.metrics)}
+        consumer_port = str(ports.metrics + CONSUMER_METRICS_OFFSET)
+        consume = ["consume_events", "--metrics-port", consumer_port]
+        specs.append(manage_py(service, consume, name=f"{service}.consumer", extra_env=extra))
+        specs.append(
+            manage_py(service, ["relay_outbox"], name=f"{service}.relay", extra_env=extra)
+        )
+    return specs
 
-    Helpers are ``manage_py(service, [...], name=f"{service}.<role>")`` specs, e.g. an event
-    consumer (``consume_events``) or an outbox relay (``relay_outbox``); the supervisor starts,
-    prefixes, watches and stops them like the server.
-    """
-    return [server_spec(service, ports, opts)]
+
+def announce_started(supervisor: "Supervisor", opts: Options) -> None:
+    """Each service publishes ``system.service_started``; every service's consumer logs the
+    others' (see ``<service>_service/handlers.py``): events visibly flow between the four."""
+    if not opts.events:
+        return
+    specs = []
+    for service in opts.services:
+        data = json.dumps({"service": service, "instanceId": f"{service}-{os.getpid()}"})
+        args = ["events", "publish", "system.service_started", "--data", data]
+        specs.append(manage_py(service, args, name=f"{service}.announce", extra_env=opts.events_env))
+    status, table = run_batch(specs, supervisor.stop_signal)
+    if status:
+        supervisor.say(f"warning: could not publish system.service_started:\n{table}")
 
 
 def wait_ready(supervisor: Supervisor, specs: list[ProcessSpec], timeout: float) -> str | None:
@@ -590,16 +645,19 @@ def up(opts: Options) -> int:
 
 def serve(supervisor: Supervisor, opts: Options, ports: Mapping[str, Ports]) -> int:
     """Start the shared processes, then every service's; run until a stop or a death."""
+    supervisor.width = max(len(LABEL), *(len(f"{s}.consumer") for s in ports))
     groups = [
-        shared_specs(opts),
-        [spec for service in ports for spec in service_specs(service, ports[service], opts)],
+        lambda: shared_specs(opts),
+        # Built after the broker is ready: the services' environment carries its address.
+        lambda: [spec for service in ports for spec in service_specs(service, ports[service], opts)],
     ]
-    supervisor.width = max(len(LABEL), *(len(spec.name) for group in groups for spec in group))
-    for specs in groups:
+    for make_specs in groups:
+        specs = make_specs()
         supervisor.start_all(specs)
         if problem := wait_ready(supervisor, specs, opts.ready_timeout):
             return shutdown(supervisor, problem=problem)
     announce(supervisor, ports)
+    announce_started(supervisor, opts)
     return shutdown(supervisor, dead=supervisor.watch())
 
 

@@ -368,3 +368,11 @@ def test_a_broken_consumer_client_is_fatal(transport, monkeypatch):
 
     with pytest.raises(FatalConsumerError, match="fenced"):
         run(transport)
+
+
+def test_a_zero_idle_timeout_drains_what_is_there_then_stops(transport):
+    send(transport, *(event(subject=f"usr_{i}") for i in range(3)))
+
+    stats = run(transport, idle_timeout=0)
+
+    assert stats[Outcome.HANDLED] == 3 and stats.stopped_by == "idle_timeout"

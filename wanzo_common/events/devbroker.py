@@ -37,16 +37,34 @@ def start_cluster(*, brokers: int = 1):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wanzo_common.events.devbroker")
     parser.add_argument("--brokers", type=int, default=1, help="number of mock brokers")
+    parser.add_argument(
+        "--address-file", help="also write the address to this file (removed at exit)"
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     owner, address = start_cluster(brokers=args.brokers)
     print(address, flush=True)
-    while not stop.wait(1.0):
-        owner.poll(0)
+    if args.address_file:
+        _write_atomically(args.address_file, address + "\n")
+    try:
+        while not stop.wait(1.0):
+            owner.poll(0)
+    finally:
+        if args.address_file and os.path.exists(args.address_file):
+            os.unlink(args.address_file)
     print("devbroker: stopped", file=sys.stderr, flush=True)
     return 0
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Readers polling for the file never see it half written."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
 
 
 def start_devbroker(*, brokers: int = 1, timeout: float = 30.0) -> tuple[subprocess.Popen, str]:

@@ -1,0 +1,217 @@
+"""What the three events benches share: the broker, Django, the bench database, the report.
+
+The broker is ``KAFKA_BROKERS`` when set (a real cluster; consumer groups keep the classic
+protocol) or a dev broker subprocess started for the run (KIP-848 groups, which join at once
+on librdkafka's mock cluster). Topics get a fresh prefix per run. The database is
+``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/wanzo_bench``), created if
+missing and migrated: never ``DATABASE_URL``, since the benches empty the events tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/wanzo_bench"
+
+
+@contextlib.contextmanager
+def broker() -> Iterator[tuple[str, bool]]:
+    """Yield (bootstrap servers, is_dev_broker); a dev broker is stopped on the way out."""
+    configured = os.environ.get("KAFKA_BROKERS")
+    if configured:
+        yield configured, False
+        return
+    from wanzo_common.events.devbroker import start_devbroker, stop_devbroker
+
+    process, address = start_devbroker()
+    try:
+        yield address, True
+    finally:
+        stop_devbroker(process)
+
+
+def child_env(
+    *, brokers: str, dev: bool, database_url: str | None, prefix: str, groups: bool = True
+) -> dict:
+    """The variables ``_events_settings`` reads (also given to child processes).
+
+    ``groups=False`` leaves out the group protocol: librdkafka warns when a producer is
+    given a consumer property, and the transport hands ``OPTIONS`` to both.
+    """
+    protocol = "consumer" if dev else os.environ.get("KAFKA_GROUP_PROTOCOL", "")
+    return {
+        "DJANGO_SETTINGS_MODULE": "_events_settings",
+        "BENCH_KAFKA_BROKERS": brokers,
+        "BENCH_TOPIC_PREFIX": prefix,
+        "BENCH_GROUP_PROTOCOL": protocol if groups else "",
+        "DATABASE_URL": database_url or "sqlite://:memory:",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": os.pathsep.join([str(REPO / "bench"), str(REPO)]),
+    }
+
+
+def setup_django(
+    *, brokers: str, dev: bool, database_url: str | None = None, groups: bool = True
+) -> dict:
+    """Configure Django in this process for the bench; returns the variables it used."""
+    env = child_env(
+        brokers=brokers, dev=dev, database_url=database_url, prefix=new_prefix(), groups=groups
+    )
+    os.environ.update(env)
+    for name in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"):
+        os.environ.pop(name, None)  # metrics in single-process mode, as in consume_events
+    sys.path[:0] = [str(REPO / "bench"), str(REPO)]
+    import django
+
+    django.setup()
+    return env
+
+
+def new_prefix() -> str:
+    return f"bench-{uuid.uuid4().hex[:8]}."
+
+
+def database_url() -> str:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit(f"BENCH_DATABASE_URL must be a PostgreSQL URL, not {url!r}")
+    return url
+
+
+def ensure_database(url: str) -> None:
+    """Create the bench database if it does not exist (connecting to the ``postgres`` one)."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(url)
+    params = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+        if found.fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def empty_events_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE wanzo_events_outbox, wanzo_events_inbox RESTART IDENTITY")
+
+
+def end_offsets(brokers: str, topic: str) -> int:
+    """The sum of ``topic``'s high watermarks: how many messages it holds."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    client = Consumer({"bootstrap.servers": brokers, "group.id": "bench-watermarks"})
+    try:
+        partitions = client.list_topics(topic, timeout=10).topics[topic].partitions
+        return sum(
+            client.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions
+        )
+    finally:
+        client.close()
+
+
+def timestamp() -> str:
+    """Now, for the payload's ``timestamp`` field: microseconds, unlike ``ce_time``."""
+    return datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def parse_timestamp(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def user_created(index: int, *, run: str = "") -> dict:
+    """A valid ``user.created`` payload; subjects spread over the topic's partitions."""
+    return {
+        "userId": f"usr_{run}{index}",
+        "email": f"user{index}@example.com",
+        "userType": "SME_OWNER",
+        "firstName": "Amani",
+        "lastName": "Mukendi",
+        "timestamp": timestamp(),
+    }
+
+
+def header(title: str, *, brokers: str, dev: bool, quick: bool) -> None:
+    kind = "dev broker (librdkafka mock cluster)" if dev else "KAFKA_BROKERS"
+    print(f"{title}{'  [--quick]' if quick else ''}")
+    print(f"  broker: {brokers} ({kind}); python {sys.version.split()[0]}; cpus {os.cpu_count()}")
+    print(f"  load average at start: {load()}")
+
+
+def load() -> str:
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def row(label: str, value: str, note: str = "") -> None:
+    print(f"  {label:<50}{value:>14}   {note}".rstrip())
+
+
+def rate(value: float) -> str:
+    return f"{value:,.0f}/s"
+
+
+def at_least(value: float, goal: float) -> str:
+    return "PASS" if value >= goal else "MISS"
+
+
+def at_most(value: float, goal: float) -> str:
+    return "PASS" if value <= goal else "MISS"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile (no interpolation: p99 of 100 samples is the 99th)."""
+    ordered = sorted(values)
+    rank = max(1, int(round(fraction * len(ordered) + 0.4999)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def rotated(names: list[str], round_no: int) -> list[str]:
+    """The order of the variants in round ``round_no``: rotated so none always goes first."""
+    shift = round_no % len(names)
+    return names[shift:] + names[:shift]
+
+
+def elapsed_since(start: float) -> float:
+    return time.perf_counter() - start
+
+
+def close_clients() -> None:
+    """Flush and drop our Kafka clients while the broker is still up (no disconnect noise)."""
+    from wanzo_common.events.transports import reset_transports
+
+    reset_transports()
+
+
+def footer(started: float) -> None:
+    print(f"  load average at end: {load()}; wall time {elapsed_since(started):.0f} s")

@@ -1,0 +1,37 @@
+"""Django settings for the events benches: the shared settings of a service named "bench".
+
+Everything that differs from a service comes from variables set by ``_events_common`` before
+Django starts: ``BENCH_KAFKA_BROKERS`` (the dev broker's address or ``KAFKA_BROKERS``),
+``BENCH_TOPIC_PREFIX`` (a fresh prefix per run, so a real cluster's topics are never reused),
+``BENCH_GROUP_PROTOCOL`` (KIP-848 ``consumer`` on the dev broker, classic on a real one) and
+``DATABASE_URL`` (the bench database, never the services' own).
+"""
+
+import os
+from pathlib import Path
+
+from wanzo_common.settings import build
+
+BASE_DIR = Path(__file__).resolve().parent
+
+globals().update(
+    build(
+        service="bench",
+        base_dir=BASE_DIR,
+        app_port=8098,
+        metrics_port=9498,
+        celery_metrics_port=9598,
+    )
+)
+
+_protocol = os.environ.get("BENCH_GROUP_PROTOCOL", "")
+WANZO_EVENTS = {
+    **WANZO_EVENTS,  # noqa: F821 (from build())
+    "TRANSPORT": "kafka",
+    "USE_KAFKA": True,
+    "BROKERS": [b for b in os.environ.get("BENCH_KAFKA_BROKERS", "").split(",") if b],
+    "CLIENT_ID": "wanzo-bench",
+    "CONSUMER_GROUP_ID": "wanzo-bench",
+    "TOPIC_PREFIX": os.environ.get("BENCH_TOPIC_PREFIX", "bench."),
+    "OPTIONS": {"group.protocol": _protocol} if _protocol else {},
+}
