@@ -569,7 +569,7 @@ def service_specs(service: str, ports: Ports, opts: Options) -> list[ProcessSpec
     return specs
 
 
-def announce_started(supervisor: "Supervisor", opts: Options) -> None:
+def announce_started(supervisor: Supervisor, opts: Options) -> None:
     """Each service publishes ``system.service_started``; every service's consumer logs the
     others' (see ``<service>_service/handlers.py``): events visibly flow between the four."""
     if not opts.events:
