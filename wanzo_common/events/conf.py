@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "RELAY_INTERVAL": 1.0,
     # Seconds a sent outbox row is kept (for debugging) before prune_outbox deletes it.
     "OUTBOX_RETENTION": 7 * 24 * 3600,
+    # Days an inbox row is kept; longer than the topics' retention, so no redelivery is missed.
+    "INBOX_RETENTION_DAYS": 14,
     "MAX_ATTEMPTS": 5,
     "RETRY_BACKOFF": 0.2,
     "RETRY_BACKOFF_MAX": 5.0,
@@ -58,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
 BEAT_SCHEDULE = {
     "wanzo-events-relay-outbox": {"task": "wanzo_events.relay_outbox", "schedule": 1.0},
     "wanzo-events-prune-outbox": {"task": "wanzo_events.prune_outbox", "schedule": 3600.0},
+    "wanzo-events-prune-inbox": {"task": "wanzo_events.prune_inbox", "schedule": 3600.0},
 }
 
 
@@ -137,4 +140,5 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
         "SECURITY": security_config(env),
         "OUTBOX": env.bool("EVENTS_OUTBOX", True),
         "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),
+        "METRICS_PORT": env.int("EVENTS_PROMETHEUS_PORT", None),
     }

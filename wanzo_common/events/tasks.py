@@ -40,3 +40,12 @@ def relay_outbox_task(batch: int | None = None, max_batches: int = 20) -> int:
 @shared_task(name="wanzo_events.prune_outbox", ignore_result=True)
 def prune_outbox_task() -> int:
     return prune_outbox()
+
+
+@shared_task(name="wanzo_events.prune_inbox", ignore_result=True)
+def prune_inbox_task() -> int:
+    """Inbox rows only matter while a redelivery is possible: keep them INBOX_RETENTION_DAYS."""
+    from wanzo_common.events.conf import app_settings
+    from wanzo_common.events.models import InboxEvent
+
+    return InboxEvent.objects.prune(days=app_settings.INBOX_RETENTION_DAYS)

@@ -1,0 +1,174 @@
+"""Consuming: events/s through the consumer engine (inbox on PostgreSQL) vs a raw consumer loop,
+and the publish-to-handler latency at a steady 500 events/s in immediate mode.
+
+    .venv/bin/python bench/events_consume.py            # 3 rounds x 3,000 events; 20 s stream
+    .venv/bin/python bench/events_consume.py --quick    # 2 rounds x 1,000 events; 8 s stream
+
+1. Throughput. N ``user.created`` events are written to a fresh topic once; then each round
+   reads all of them with each variant of ``_events_consume_loops`` (engine, raw, raw+inbox),
+   each in a new consumer group from the beginning, in an order that rotates per round.
+   Figures are medians of the per-round rates (first to last message handled).
+2. Latency. The engine runs in a thread of this process, as group ``bench-latency`` from the
+   end of the topic, with a handler that records ``now - payload["timestamp"]``. Once a
+   warm-up event has come through, ``_events_latency_producer.py`` (another process) publishes
+   with ``publish(..., immediate=True)`` at 500 events/s; p50/p99 cover every event it sent.
+
+Broker: a dev broker started for the run, or ``KAFKA_BROKERS``. Database:
+``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/wanzo_bench``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import _events_common as common
+import _events_consume_loops as loops
+
+GOAL_P99 = 0.050
+TYPE = "user.created"
+
+
+def fill(transport, count: int) -> str:
+    """Write ``count`` events to the bench's users topic; return the topic."""
+    from wanzo_common.events.publisher import build
+
+    messages = [build(TYPE, common.user_created(i, run="tp-"))[1] for i in range(count)]
+    for first in range(0, count, 5000):
+        transport.send(messages[first : first + 5000], timeout=60)
+    return messages[0].topic
+
+
+def throughput(transport, *, rounds: int, count: int) -> dict[str, list[float]]:
+    topic = fill(transport, count)
+    names = list(loops.VARIANTS)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    loops.engine(transport=transport, topic=topic, group="bench-warm", count=min(count, 200))
+    for round_no in range(rounds):
+        for name in common.rotated(names, round_no):
+            group = f"bench-{name}-{round_no}"
+            run = loops.VARIANTS[name]
+            rates[name].append(run(transport=transport, topic=topic, group=group, count=count))
+    return rates
+
+
+class LatencyRecorder:
+    """The latency handler: ``now - published`` for events of the measured stream."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self.warm = threading.Event()
+
+    def __call__(self, event) -> None:
+        received = time.time()
+        if event.subject.startswith("usr_warm-"):
+            self.warm.set()
+            return
+        self.samples.append(received - common.parse_timestamp(event.data["timestamp"]))
+
+
+def latency(transport, env: dict, *, rate: int, seconds: float) -> tuple[list[float], str]:
+    from wanzo_common.events.consumer import ConsumerEngine
+    from wanzo_common.events.publisher import publish
+    from wanzo_common.events.registry import HandlerRegistry
+    from wanzo_common.events.types import topic_for
+
+    recorder, handlers = LatencyRecorder(), HandlerRegistry()
+    handlers.register(TYPE, recorder)
+    engine = ConsumerEngine(group="bench-latency", topics=[topic_for(TYPE)], transport=transport,
+                            handlers=handlers, from_beginning=False)  # fmt: skip
+    thread = threading.Thread(target=engine.run, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    for index in range(600):  # wait until the group is assigned and a new event comes through
+        publish(TYPE, common.user_created(index, run="warm-"), immediate=True)
+        transport.flush(5)
+        if recorder.warm.wait(0.1):
+            break
+    else:
+        raise SystemExit("latency: the engine did not receive the warm-up events")
+    sent = _produce(env, rate=rate, seconds=seconds)
+    expected = int(sent.split()[1])
+    deadline = time.monotonic() + 30
+    while len(recorder.samples) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    engine.stop()
+    thread.join(30)
+    return recorder.samples, sent
+
+
+def _produce(env: dict, *, rate: int, seconds: float) -> str:
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_events_latency_producer.py")
+    result = subprocess.run([sys.executable, script, str(rate), str(seconds)],
+                            env={**os.environ, **env}, capture_output=True, text=True,
+                            timeout=seconds + 60)  # fmt: skip
+    if result.returncode != 0:
+        raise SystemExit(f"latency producer failed:\n{result.stderr[-2000:]}")
+    return result.stdout.strip().splitlines()[-1]
+
+
+def report_throughput(rates: dict[str, list[float]], *, rounds: int, count: int) -> None:
+    median = {name: common.median(values) for name, values in rates.items()}
+    print(f"\n[1] throughput: {rounds} rounds x {count:,} events per variant, fresh group each")
+    common.row("raw Consumer loop (poll, json, store offset)", common.rate(median["raw"]))
+    common.row("raw loop + inbox claim, 1 transaction/event", common.rate(median["raw+inbox"]),
+               "(info)")  # fmt: skip
+    common.row("ConsumerEngine, inbox on PostgreSQL", common.rate(median["engine"]),
+               "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["engine"]))  # fmt: skip
+    common.row("engine / raw", f"{median['engine'] / median['raw']:.3f}")
+    common.row("engine / raw+inbox", f"{median['engine'] / median['raw+inbox']:.2f}")
+    per_event = 1e3 / median["engine"] - 1e3 / median["raw+inbox"]
+    common.row("  engine's own cost per event (vs raw+inbox)", f"{per_event:.2f} ms")
+
+
+def report_latency(samples: list[float], sent: str, *, rate: int) -> None:
+    _, total, achieved = sent.split()
+    print(f"\n[2] latency: publish(immediate=True) -> handler, {rate}/s target, "
+          f"{total} events sent at {float(achieved):.0f}/s")  # fmt: skip
+    if len(samples) < int(total):
+        common.row("events handled", f"{len(samples)} of {total}", "(some never arrived)")
+    p50, p99 = common.percentile(samples, 0.50), common.percentile(samples, 0.99)
+    common.row("p50", f"{p50 * 1e3:.1f} ms")
+    common.row("p99", f"{p99 * 1e3:.1f} ms", f"max {max(samples) * 1e3:.1f} ms")
+    common.row("goal: p99 < 50 ms", "PASS" if p99 < GOAL_P99 and len(samples) >= int(total)
+               else "MISS")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter stream")
+    parser.add_argument("--rounds", type=int, help="throughput rounds (default 3, quick 2)")
+    parser.add_argument("--events", type=int, help="events per throughput round (3000 / 1000)")
+    parser.add_argument("--rate", type=int, default=500, help="latency stream, events/s")
+    parser.add_argument("--seconds", type=float, help="latency stream length (20 / 8)")
+    args = parser.parse_args()
+    rounds = args.rounds or (2 if args.quick else 3)
+    count = args.events or (1_000 if args.quick else 3_000)
+    seconds = args.seconds or (8.0 if args.quick else 20.0)
+    url = common.database_url()
+    common.ensure_database(url)
+    started = time.perf_counter()
+    with common.broker() as (brokers, dev):
+        env = common.setup_django(brokers=brokers, dev=dev, database_url=url)
+        common.migrate()
+        common.empty_events_tables()
+        common.header("events_consume: ConsumerEngine vs raw consumer; latency",
+                      brokers=brokers, dev=dev, quick=args.quick)  # fmt: skip
+        print(f"  database: {url.rsplit('@', 1)[-1]}")
+        from wanzo_common.events.transports import get_transport
+
+        transport = get_transport()
+        rates = throughput(transport, rounds=rounds, count=count)
+        report_throughput(rates, rounds=rounds, count=count)
+        samples, sent = latency(transport, env, rate=args.rate, seconds=seconds)
+        report_latency(samples, sent, rate=args.rate)
+        common.empty_events_tables()
+        common.close_clients()
+        common.footer(started)
+
+
+if __name__ == "__main__":
+    main()
