@@ -547,7 +547,9 @@ def shared_specs(opts: Options) -> list[ProcessSpec]:
         if not DEVBROKER_ADDRESS.exists():
             return False
         address = DEVBROKER_ADDRESS.read_text().strip()
-        opts.events_env = {"USE_KAFKA": "true", "KAFKA_BROKERS": address}
+        # KAFKA_DEV_BROKER: client settings that suit the mock cluster (fast group joins, short
+        # fetch waits); a real cluster from KAFKA_BROKERS keeps the defaults.
+        opts.events_env = {"USE_KAFKA": "true", "KAFKA_BROKERS": address, "KAFKA_DEV_BROKER": "true"}
         return True
 
     spec.ready = ready

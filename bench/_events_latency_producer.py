@@ -4,7 +4,7 @@
 
 Publishes ``user.created`` with ``publish(..., immediate=True)`` at RATE events per second for
 SECONDS, each payload's ``timestamp`` being the moment it was published (microseconds), on an
-absolute schedule (no drift when one send is late). A process of its own so that it does not
+absolute schedule (no drift when one send is late), after a flushed warm-up. A process of its own so that it does not
 share the consumer's interpreter lock. Configured by the bench's environment variables; prints
 one line: events sent and the rate achieved.
 """
@@ -25,7 +25,11 @@ def main(rate: float, seconds: float) -> None:
     from wanzo_common.events.transports import get_transport, reset_transports
 
     transport = get_transport()
-    transport.ping(timeout=10)  # connected before the clock starts
+    # A fresh idempotent producer needs metadata and a producer id before its first send:
+    # warm it up (the consumer ignores "warm" subjects) so the stream measures steady state.
+    for index in range(20):
+        publish("user.created", common.user_created(index, run="warm-p"), immediate=True)
+    transport.flush(10)
     interval, total = 1.0 / rate, int(rate * seconds)
     start = time.perf_counter()
     for index in range(total):

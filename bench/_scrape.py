@@ -117,6 +117,11 @@ class Server:
                 self.process.wait()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            tail = self.log.read_text()[-3000:]
+            raise SystemExit(f"gunicorn exited ({self.process.returncode}); its log:\n{tail}")
+
     def file_count(self) -> int:
         return sum(1 for entry in os.scandir(self.metrics_dir) if entry.is_file())
 
@@ -212,11 +217,13 @@ def scrape_section(*, recycles: int, goal: float) -> dict[str, float]:
     try:
         server.start()
         warmup, _ = drive(server.app_port, 2 * len(PATHS))  # every route, so every series
+        server.check_alive()
         before, body_before = scrape_times(server.metrics_port)
         files_before = server.file_count()
         started = time.monotonic()
         served, failed = drive(server.app_port, recycles)
         took = time.monotonic() - started
+        server.check_alive()
         after, body_after = scrape_times(server.metrics_port)
         files_after = server.file_count()
         folded, unfolded = collect_times(server.metrics_dir, recycles)

@@ -7,11 +7,17 @@ and the publish-to-handler latency at a steady 500 events/s in immediate mode.
 1. Throughput. N ``user.created`` events are written to a fresh topic once; then each round
    reads all of them with each variant of ``_events_consume_loops`` (engine, raw, raw+inbox),
    each in a new consumer group from the beginning, in an order that rotates per round.
-   Figures are medians of the per-round rates (first to last message handled).
-2. Latency. The engine runs in a thread of this process, as group ``bench-latency`` from the
-   end of the topic, with a handler that records ``now - payload["timestamp"]``. Once a
-   warm-up event has come through, ``_events_latency_producer.py`` (another process) publishes
-   with ``publish(..., immediate=True)`` at 500 events/s; p50/p99 cover every event it sent.
+   Figures are medians of the per-round rates (first to last message handled). Each round
+   also times 500 durable commits of one inbox row on one connection, without Kafka: the
+   database's own ceiling for one engine, which on a VM disk varies from minute to minute.
+2. Latency. The engine runs in a thread of this process, in a new group from the end of the
+   topic, with a handler that records ``now - payload["timestamp"]``. Once every engine has
+   handled warm-up events and every partition is served, ``_events_latency_producer.py``
+   (another process, so that it does not share this one's interpreter lock) publishes with
+   ``publish(..., immediate=True)`` at 500 events/s; p50/p99 cover every event it sent.
+   Run once with one engine and once with four (one per partition of the dev broker's
+   topics, as four ``consume_events`` processes would be): one engine keeps up only while
+   the database commits well over 500 transactions/s.
 
 Broker: a dev broker started for the run, or ``KAFKA_BROKERS``. Database:
 ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/wanzo_bench``).
@@ -37,6 +43,7 @@ def fill(transport, count: int) -> str:
     """Write ``count`` events to the bench's users topic; return the topic."""
     from wanzo_common.events.publisher import build
 
+    common.ensure_topic(transport, TYPE)
     messages = [build(TYPE, common.user_created(i, run="tp-"))[1] for i in range(count)]
     for first in range(0, count, 5000):
         transport.send(messages[first : first + 5000], timeout=60)
@@ -45,11 +52,14 @@ def fill(transport, count: int) -> str:
 
 def throughput(transport, *, rounds: int, count: int) -> dict[str, list[float]]:
     topic = fill(transport, count)
-    names = list(loops.VARIANTS)
+    names = [*loops.VARIANTS, "commits"]
     rates: dict[str, list[float]] = {name: [] for name in names}
     loops.engine(transport=transport, topic=topic, group="bench-warm", count=min(count, 200))
     for round_no in range(rounds):
         for name in common.rotated(names, round_no):
+            if name == "commits":  # the database alone, in the same round: its fsync varies
+                rates[name].append(common.commit_rate(min(count, 500)))
+                continue
             group = f"bench-{name}-{round_no}"
             run = loops.VARIANTS[name]
             rates[name].append(run(transport=transport, topic=topic, group=group, count=count))
@@ -57,47 +67,79 @@ def throughput(transport, *, rounds: int, count: int) -> dict[str, list[float]]:
 
 
 class LatencyRecorder:
-    """The latency handler: ``now - published`` for events of the measured stream."""
+    """The latency handler: ``now - published`` for the measured stream; tracks the warm-up."""
 
     def __init__(self) -> None:
         self.samples: list[float] = []
-        self.warm = threading.Event()
+        self.members: set[int] = set()  # engine threads that handled a warm-up event
+        self.partitions: set[int] = set()
 
     def __call__(self, event) -> None:
         received = time.time()
         if event.subject.startswith("usr_warm-"):
-            self.warm.set()
+            from wanzo_common.events.registry import current_delivery
+
+            self.members.add(threading.get_ident())
+            self.partitions.add(current_delivery().message.partition)
             return
         self.samples.append(received - common.parse_timestamp(event.data["timestamp"]))
 
 
-def latency(transport, env: dict, *, rate: int, seconds: float) -> tuple[list[float], str]:
+def latency(
+    transport, env: dict, *, rate: int, seconds: float, consumers: int
+) -> tuple[list[float], str]:
+    """Stream at ``rate`` to ``consumers`` engines of one group; return (latencies, producer's line)."""
     from wanzo_common.events.consumer import ConsumerEngine
-    from wanzo_common.events.publisher import publish
     from wanzo_common.events.registry import HandlerRegistry
     from wanzo_common.events.types import topic_for
 
     recorder, handlers = LatencyRecorder(), HandlerRegistry()
     handlers.register(TYPE, recorder)
-    engine = ConsumerEngine(group="bench-latency", topics=[topic_for(TYPE)], transport=transport,
-                            handlers=handlers, from_beginning=False)  # fmt: skip
-    thread = threading.Thread(target=engine.run, kwargs={"poll_interval": 0.1}, daemon=True)
-    thread.start()
-    for index in range(600):  # wait until the group is assigned and a new event comes through
-        publish(TYPE, common.user_created(index, run="warm-"), immediate=True)
-        transport.flush(5)
-        if recorder.warm.wait(0.1):
-            break
-    else:
-        raise SystemExit("latency: the engine did not receive the warm-up events")
+    group, topic = f"bench-latency-{consumers}", topic_for(TYPE)
+    engines = [ConsumerEngine(group=group, topics=[topic], transport=transport,
+                              handlers=handlers, from_beginning=False) for _ in range(consumers)]  # fmt: skip
+    threads = [threading.Thread(target=_run, args=(engine,), daemon=True) for engine in engines]
+    for thread in threads:
+        thread.start()
+    _warm_up(transport, recorder, consumers=consumers, partitions=_partitions(transport, topic))
     sent = _produce(env, rate=rate, seconds=seconds)
     expected = int(sent.split()[1])
     deadline = time.monotonic() + 30
     while len(recorder.samples) < expected and time.monotonic() < deadline:
         time.sleep(0.1)
-    engine.stop()
-    thread.join(30)
+    for engine in engines:
+        engine.stop()
+    for thread in threads:
+        thread.join(30)
     return recorder.samples, sent
+
+
+def _run(engine) -> None:
+    from django.db import connections
+
+    try:
+        engine.run(poll_interval=0.1)
+    finally:
+        connections.close_all()  # this thread's connection
+
+
+def _partitions(transport, topic: str) -> int:
+    return len(transport.producer.list_topics(topic, timeout=10).topics[topic].partitions)
+
+
+def _warm_up(transport, recorder: LatencyRecorder, *, consumers: int, partitions: int) -> None:
+    """Publish until every engine has joined and every partition is served."""
+    from wanzo_common.events.publisher import publish
+
+    wanted = min(consumers, partitions)
+    for index in range(3000):
+        publish(TYPE, common.user_created(index, run="warm-"), immediate=True)
+        transport.flush(5)
+        if len(recorder.members) >= wanted and len(recorder.partitions) >= partitions:
+            time.sleep(0.5)  # let the last events of the warm-up drain
+            return
+        time.sleep(0.02)
+    raise SystemExit("latency: the engines did not all receive warm-up events")
 
 
 def _produce(env: dict, *, rate: int, seconds: float) -> str:
@@ -113,6 +155,8 @@ def _produce(env: dict, *, rate: int, seconds: float) -> str:
 def report_throughput(rates: dict[str, list[float]], *, rounds: int, count: int) -> None:
     median = {name: common.median(values) for name, values in rates.items()}
     print(f"\n[1] throughput: {rounds} rounds x {count:,} events per variant, fresh group each")
+    common.row("PostgreSQL alone: INSERT+COMMIT, no Kafka", common.rate(median["commits"]),
+               "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["commits"]))  # fmt: skip
     common.row("raw Consumer loop (poll, json, store offset)", common.rate(median["raw"]))
     common.row("raw loop + inbox claim, 1 transaction/event", common.rate(median["raw+inbox"]),
                "(info)")  # fmt: skip
@@ -124,9 +168,10 @@ def report_throughput(rates: dict[str, list[float]], *, rounds: int, count: int)
     common.row("  engine's own cost per event (vs raw+inbox)", f"{per_event:.2f} ms")
 
 
-def report_latency(samples: list[float], sent: str, *, rate: int) -> None:
+def report_latency(samples: list[float], sent: str, *, rate: int, consumers: int) -> None:
     _, total, achieved = sent.split()
-    print(f"\n[2] latency: publish(immediate=True) -> handler, {rate}/s target, "
+    members = "1 engine" if consumers == 1 else f"{consumers} engines in one group"
+    print(f"\n[2] latency: publish(immediate=True) -> handler, {members}; {rate}/s target, "
           f"{total} events sent at {float(achieved):.0f}/s")  # fmt: skip
     if len(samples) < int(total):
         common.row("events handled", f"{len(samples)} of {total}", "(some never arrived)")
@@ -137,6 +182,10 @@ def report_latency(samples: list[float], sent: str, *, rate: int) -> None:
                else "MISS")  # fmt: skip
 
 
+def _counts(text: str) -> list[int]:
+    return [int(item) for item in text.split(",") if item.strip()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter stream")
@@ -144,6 +193,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, help="events per throughput round (3000 / 1000)")
     parser.add_argument("--rate", type=int, default=500, help="latency stream, events/s")
     parser.add_argument("--seconds", type=float, help="latency stream length (20 / 8)")
+    parser.add_argument("--consumers", type=_counts, default=[1, 4],
+                        help="engines in the latency group, one run each (default 1,4)")  # fmt: skip
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 3)
     count = args.events or (1_000 if args.quick else 3_000)
@@ -163,8 +214,11 @@ def main() -> None:
         transport = get_transport()
         rates = throughput(transport, rounds=rounds, count=count)
         report_throughput(rates, rounds=rounds, count=count)
-        samples, sent = latency(transport, env, rate=args.rate, seconds=seconds)
-        report_latency(samples, sent, rate=args.rate)
+        for consumers in args.consumers:
+            samples, sent = latency(
+                transport, env, rate=args.rate, seconds=seconds, consumers=consumers
+            )
+            report_latency(samples, sent, rate=args.rate, consumers=consumers)
         common.empty_events_tables()
         common.close_clients()
         common.footer(started)

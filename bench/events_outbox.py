@@ -61,9 +61,7 @@ def pending_messages() -> list[tuple]:
     from wanzo_common.events.models import OutboxEvent
 
     rows = OutboxEvent.objects.filter(sent_at__isnull=True).order_by("id")
-    return [
-        (m.topic, m.value, m.key, list(m.headers)) for m in (row.to_message() for row in rows)
-    ]
+    return [(m.topic, m.value, m.key, list(m.headers)) for m in (row.to_message() for row in rows)]
 
 
 def make_raw(transport):
@@ -100,11 +98,10 @@ def check_drained(*, brokers: str, topic: str, before: int, count: int) -> int:
 def bench(*, brokers: str, rounds: int, count: int, per_tx: int, batch: int | None) -> dict:
     from wanzo_common.events.publisher import publish
     from wanzo_common.events.transports import get_transport
-    from wanzo_common.events.types import topic_for
 
     transport = get_transport()
     raw_run = make_raw(transport)
-    topic = topic_for(TYPE)
+    topic = common.ensure_topic(transport, TYPE)
     publish(TYPE, common.user_created(0, run="warm-"), immediate=True)  # creates the topic
     transport.flush(10)
     figures: dict[str, list[float]] = {"insert": [], "relay": [], "raw": [], "batches": []}

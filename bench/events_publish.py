@@ -11,7 +11,9 @@ transport's: idempotent, ``acks=all``, ``linger.ms=5``) and the same delivery-re
   schema validation, the CloudEvents envelope (id, time, traceparent, headers), JSON encoding,
   ``produce`` + ``poll(0)`` and the published counter in the delivery report;
 - **raw**: ``Producer.produce(topic, value, key, headers)`` + ``poll(0)`` of the very bytes
-  ``publish`` built for the same payloads (same topic, key, headers), prepared before timing.
+  ``publish`` built for the same payloads (same topic, key, headers), prepared before timing;
+- **build** (for the breakdown, nothing sent): ``publisher.build()`` alone, i.e. validation,
+  envelope and encoding, the part of ``publish`` that happens before librdkafka.
 
 A round times each variant for N events *including* the final ``flush()``, so both pay for
 every acknowledgement; the variants' order alternates from round to round. Figures are
@@ -65,6 +67,17 @@ def make_ours(transport):
     return run
 
 
+def make_build():
+    """For the breakdown: building the event and its message alone, nothing sent."""
+    from wanzo_common.events.publisher import build
+
+    def run(payloads) -> None:
+        for payload in payloads:
+            build(TYPE, payload)
+
+    return run
+
+
 def prepare(count: int, round_no: int) -> tuple[list[dict], list[tuple]]:
     """Payloads for ``publish`` and, for the raw producer, the bytes publish makes of them."""
     from wanzo_common.events.publisher import build
@@ -87,18 +100,19 @@ def bench(*, rounds: int, count: int) -> dict[str, list[float]]:
     from wanzo_common.events.transports import get_transport
 
     transport = get_transport()
+    common.ensure_topic(transport, TYPE)
     raw_producer, raw_run = make_raw(transport)
     ours_run = make_ours(transport)
+    runs = {"ours": ours_run, "raw": raw_run, "build": make_build()}
     # Warm-up: topic creation, connections, producer ids, code paths.
     warm_payloads, warm_raw = prepare(2000, -1)
     ours_run(warm_payloads)
     raw_run(warm_raw)
-    rates: dict[str, list[float]] = {"ours": [], "raw": []}
+    rates: dict[str, list[float]] = {name: [] for name in runs}
     for round_no in range(rounds):
         payloads, raw = prepare(count, round_no)
-        for name in common.rotated(["ours", "raw"], round_no):
-            seconds = timed(ours_run, payloads) if name == "ours" else timed(raw_run, raw)
-            rates[name].append(count / seconds)
+        for name in common.rotated(list(runs), round_no):
+            rates[name].append(count / timed(runs[name], raw if name == "raw" else payloads))
     raw_producer.flush(10)
     return rates
 
@@ -111,6 +125,8 @@ def report(rates: dict[str, list[float]], *, rounds: int, count: int) -> None:
     common.row("publish(immediate=True)", common.rate(ours))
     common.row("  per event: raw", f"{1e6 / raw:.1f} µs")
     common.row("  per event: publish", f"{1e6 / ours:.1f} µs", f"+{1e6 / ours - 1e6 / raw:.1f} µs")
+    build = common.median(rates["build"])
+    common.row("    of which build(): validate, envelope, JSON", f"{1e6 / build:.1f} µs", "(info)")
     spread = f"rounds {min(ratios):.2f}..{max(ratios):.2f}"
     common.row("ratio publish / raw (median of rounds)", f"{ratio:.2f}", spread)
     verdict = common.at_least(ratio, GOAL_RATIO)

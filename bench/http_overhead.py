@@ -41,7 +41,7 @@ def _us(seconds: float) -> str:
 
 def http_section(*, rounds: int, per_round: int) -> None:
     import _django_bench_settings as bench
-    from _timing import interleaved, paired_added, row, verdict
+    from _timing import added_note, interleaved, paired_added, row, verdict
 
     from wanzo_common.monitoring import db
 
@@ -63,7 +63,7 @@ def http_section(*, rounds: int, per_round: int) -> None:
     results = interleaved(runners, rounds=rounds, per_round=per_round)
     added = {name: paired_added(results, name, "bare") for name in stacks}
     for name in stacks:
-        note = f"added {added[name] * 1e6:+.2f} µs" if name != "bare" else ""
+        note = added_note(results, name, "bare") if name != "bare" else ""
         row(f"{name}: median per request", _us(results[name].median), note)
     bare = results["bare"].median
     for name, goals in (("ours", True), ("ours+request-id", False)):
@@ -80,7 +80,7 @@ def http_section(*, rounds: int, per_round: int) -> None:
 
 
 def sql_section(*, rounds: int, per_round: int) -> None:
-    from _timing import interleaved, paired_added, row, verdict
+    from _timing import added_note, interleaved, paired_added, row, verdict
     from django.db import connections
 
     from wanzo_common.monitoring.db import INTERCEPTOR
@@ -113,9 +113,8 @@ def sql_section(*, rounds: int, per_round: int) -> None:
     print(f"\n[2] SQL: SELECT 1, in-memory SQLite, {rounds} rounds x {per_round} queries")
     results = interleaved(runners, rounds=rounds, per_round=per_round)
     for name in runners:
-        added = paired_added(results, name, "no timing")
-        row(f"{name}: per query", _us(results[name].median),
-            f"added {added * 1e6:+.2f} µs" if name != "no timing" else "")  # fmt: skip
+        note = added_note(results, name, "no timing") if name != "no timing" else ""
+        row(f"{name}: per query", _us(results[name].median), note)
     ours = paired_added(results, "ours (execute_wrapper)", "no timing")
     row("ours: added per query", _us(ours),
         f"goal <= {GOAL_PER_QUERY * 1e6:.0f} µs  {verdict(ours, GOAL_PER_QUERY)}")  # fmt: skip
@@ -124,7 +123,7 @@ def sql_section(*, rounds: int, per_round: int) -> None:
 def django_prometheus_section(*, rounds: int, per_round: int) -> None:
     """The parts of django-prometheus we do use, and what they add to the operation."""
     import _django_bench_settings as bench
-    from _timing import interleaved, paired_added, row
+    from _timing import added_note, interleaved, row
     from django.core.cache import caches
 
     plain_model, counted_model = bench.make_models()
@@ -144,10 +143,11 @@ def django_prometheus_section(*, rounds: int, per_round: int) -> None:
         ("cache.get (locmem, hit)", {"plain": gets(plain_cache), "mixin": gets(counted_cache)}),
     ):
         results = interleaved(variants, rounds=rounds, per_round=per_round)
-        added = paired_added(results, "mixin", "plain")
         label = "ExportModelOperationsMixin" if "save" in title else "django-prometheus backend"
         row(f"{title}: plain", _us(results["plain"].median))
-        row(f"{title}: {label}", _us(results["mixin"].median), f"added {added * 1e6:+.2f} µs")
+        row(
+            f"{title}: {label}", _us(results["mixin"].median), added_note(results, "mixin", "plain")
+        )
     try:
         caches["redis"].set("k", "v")
     except Exception as exc:  # no Redis here: the figure is context, not a result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from time import perf_counter
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -19,6 +20,7 @@ from django.utils.functional import SimpleLazyObject, empty
 
 from wanzo_common.monitoring import logging as request_logging
 from wanzo_common.monitoring.active_users import ACTIVE_USERS
+from wanzo_common.monitoring.db import fast_observe
 from wanzo_common.monitoring.metrics import HTTP_DURATION, HTTP_IN_PROGRESS, HTTP_REQUESTS
 
 UNMATCHED_ROUTE = "<unmatched>"
@@ -31,6 +33,14 @@ KNOWN_METHODS = frozenset(
 def route_of(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     return match.route if match is not None and match.route else UNMATCHED_ROUTE
+
+
+def _fast_inc(metric) -> Callable[[float], None]:
+    """``metric._value.inc``: what ``Counter.inc(1)`` and ``Gauge.inc()/dec()`` come down to
+    for an unlabelled gauge or a labelled child, without their per-call checks (see
+    ``db.fast_observe``). The public ``inc`` if prometheus_client's layout changes."""
+    value = getattr(metric, "_value", None)
+    return value.inc if value is not None and callable(getattr(value, "inc", None)) else metric.inc
 
 
 def _authenticated_user_pk(request: HttpRequest):
@@ -53,7 +63,9 @@ class PrometheusMiddleware:
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
+        # (method, route, status) -> (add to the counter, observe the histogram) of that child
         self._children: dict[tuple[str, str, int], tuple] = {}
+        self._add_in_progress = _fast_inc(HTTP_IN_PROGRESS)
         self._is_async = iscoroutinefunction(get_response)
         if self._is_async:
             markcoroutinefunction(self)
@@ -62,7 +74,7 @@ class PrometheusMiddleware:
         if self._is_async:
             return self._acall(request)
         start = perf_counter()
-        HTTP_IN_PROGRESS.inc()
+        self._add_in_progress(1)
         try:
             response = self.get_response(request)
         except BaseException:
@@ -72,7 +84,7 @@ class PrometheusMiddleware:
 
     async def _acall(self, request: HttpRequest):
         start = perf_counter()
-        HTTP_IN_PROGRESS.inc()
+        self._add_in_progress(1)
         try:
             response = await self.get_response(request)
         except BaseException:
@@ -90,16 +102,19 @@ class PrometheusMiddleware:
 
     def _finish(self, request: HttpRequest, status: int, start: float) -> None:
         elapsed = perf_counter() - start
-        HTTP_IN_PROGRESS.dec()
+        self._add_in_progress(-1)
         method = request.method if request.method in KNOWN_METHODS else OTHER_METHOD
         key = (method, route_of(request), status)
         children = self._children.get(key)
         if children is None:
             labels = (key[0], key[1], str(status))
-            children = (HTTP_REQUESTS.labels(*labels), HTTP_DURATION.labels(*labels))
+            children = (
+                _fast_inc(HTTP_REQUESTS.labels(*labels)),
+                fast_observe(HTTP_DURATION.labels(*labels)),
+            )
             self._children[key] = children
-        children[0].inc()
-        children[1].observe(elapsed)
+        children[0](1)
+        children[1](elapsed)
         pk = _authenticated_user_pk(request)
         if pk is not None:
             ACTIVE_USERS.seen(pk)
