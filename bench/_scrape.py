@@ -83,7 +83,6 @@ class Server:
         command = [
             str(bin_dir / "gunicorn"), "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
             "--chdir", str(SERVICE_DIR), "--access-logfile", "/dev/null",
-            "--no-control-socket",  # gunicorn 27 shares one default path between servers
             "admin_service.wsgi",
         ]  # fmt: skip
         with open(self.log, "wb") as log:

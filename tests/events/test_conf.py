@@ -2,7 +2,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from wanzo_common.events.conf import DEFAULT_TOPICS, app_settings, events_settings
+from wanzo_common.events.conf import (
+    DEFAULT_TOPICS,
+    DEV_BROKER_OPTIONS,
+    app_settings,
+    events_settings,
+)
 from wanzo_common.settings import Env
 
 
@@ -11,7 +16,7 @@ def make_env(monkeypatch, tmp_path, **variables):
         "USE_KAFKA", "KAFKA_CLIENT_ID", "KAFKA_BROKERS", "KAFKA_CONSUMER_GROUP_ID",
         "KAFKA_TOPIC_PREFIX", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
         "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_CA_LOCATION", "EVENTS_TRANSPORT",
-        "EVENTS_OUTBOX", "EVENTS_CELERY_CONSUMER",
+        "EVENTS_OUTBOX", "EVENTS_CELERY_CONSUMER", "KAFKA_DEV_BROKER", "KAFKA_GROUP_PROTOCOL",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     for name, value in variables.items():
@@ -30,6 +35,7 @@ def test_defaults_without_variables_use_the_mock_and_name_everything_after_the_s
     assert config["SOURCE"] == "auth"
     assert config["BROKERS"] == []
     assert config["SECURITY"] == {}
+    assert config["OPTIONS"] == {}
     assert config["OUTBOX"] is True
 
 
@@ -84,3 +90,25 @@ def test_security_config_ignores_unset_variables():
 
     env = SimpleNamespace(str=lambda name: "SSL" if name == "KAFKA_SECURITY_PROTOCOL" else None)
     assert security_config(env) == {"security.protocol": "SSL"}
+
+
+def test_kafka_dev_broker_applies_the_dev_broker_client_options(monkeypatch, tmp_path):
+    env = make_env(monkeypatch, tmp_path, USE_KAFKA="true", KAFKA_BROKERS="127.0.0.1:4000",
+                   KAFKA_DEV_BROKER="true")  # fmt: skip
+    config = events_settings(env, "admin")
+    assert config["OPTIONS"] == DEV_BROKER_OPTIONS
+    assert config["OPTIONS"]["group.protocol"] == "consumer"
+    assert config["OPTIONS"]["fetch.wait.max.ms"] == 10
+    config["OPTIONS"]["fetch.wait.max.ms"] = 1  # a copy: the shared defaults stay intact
+    assert DEV_BROKER_OPTIONS["fetch.wait.max.ms"] == 10
+
+
+def test_a_real_cluster_keeps_librdkafka_defaults_unless_a_group_protocol_is_named(
+    monkeypatch, tmp_path
+):
+    env = make_env(monkeypatch, tmp_path, USE_KAFKA="true", KAFKA_BROKERS="k1:9092",
+                   KAFKA_DEV_BROKER="false")  # fmt: skip
+    assert events_settings(env, "admin")["OPTIONS"] == {}
+    env = make_env(monkeypatch, tmp_path, USE_KAFKA="true", KAFKA_BROKERS="k1:9092",
+                   KAFKA_GROUP_PROTOCOL="consumer")  # fmt: skip
+    assert events_settings(env, "admin")["OPTIONS"] == {"group.protocol": "consumer"}

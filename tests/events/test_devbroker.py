@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from wanzo_common.events.conf import DEV_BROKER_OPTIONS
 from wanzo_common.events.devbroker import start_devbroker, stop_devbroker
 
 pytestmark = pytest.mark.integration
@@ -51,7 +52,21 @@ def test_devbroker_fixture_prefers_kafka_brokers_from_the_environment(monkeypatc
 
     monkeypatch.setenv("KAFKA_BROKERS", "kafka.example:9092")
     monkeypatch.delenv("KAFKA_GROUP_PROTOCOL", raising=False)
+    monkeypatch.delenv("KAFKA_DEV_BROKER", raising=False)
     generator = testing.devbroker.__wrapped__()
     assert next(generator) == "kafka.example:9092"
     assert testing.kafka_settings("kafka.example:9092")["OPTIONS"] == {}
-    assert testing.kafka_settings("127.0.0.1:1")["OPTIONS"] == {"group.protocol": "consumer"}
+    assert testing.kafka_settings("127.0.0.1:1")["OPTIONS"] == DEV_BROKER_OPTIONS
+
+
+def test_kafka_settings_share_the_dev_broker_options_with_the_services(monkeypatch):
+    from wanzo_common.events import testing
+
+    monkeypatch.setenv("KAFKA_BROKERS", "127.0.0.1:2")
+    monkeypatch.setenv("KAFKA_DEV_BROKER", "true")
+    monkeypatch.delenv("KAFKA_GROUP_PROTOCOL", raising=False)
+    assert testing.kafka_settings("127.0.0.1:2")["OPTIONS"] == DEV_BROKER_OPTIONS
+    assert DEV_BROKER_OPTIONS == {"group.protocol": "consumer", "fetch.wait.max.ms": 10}
+    monkeypatch.setenv("KAFKA_DEV_BROKER", "false")
+    monkeypatch.setenv("KAFKA_GROUP_PROTOCOL", "consumer")
+    assert testing.kafka_settings("127.0.0.1:2")["OPTIONS"] == {"group.protocol": "consumer"}

@@ -79,6 +79,53 @@ def test_kafka_options_become_librdkafka_config():
     assert transport.extra == {"linger.ms": 1}
 
 
+def test_kafka_options_go_only_to_the_clients_they_apply_to():
+    from wanzo_common.events.transports.kafka_config import consumer_config, producer_config
+
+    options = {
+        "config": {"group.protocol": "consumer", "fetch.wait.max.ms": 10, "linger.ms": 1,
+                   "statistics.interval.ms": 0},
+        "producer_config": {"compression.type": "lz4"},
+        "consumer_config": {"max.poll.interval.ms": 60000},
+    }  # fmt: skip
+    producer = producer_config({"bootstrap.servers": "a:1"}, options)
+    assert "group.protocol" not in producer and "fetch.wait.max.ms" not in producer
+    assert producer["linger.ms"] == 1 and producer["compression.type"] == "lz4"
+    assert producer["statistics.interval.ms"] == 0 and producer["enable.idempotence"] is True
+    consumer = consumer_config({"bootstrap.servers": "a:1"}, options, group_id="g",
+                               from_beginning=False)  # fmt: skip
+    assert consumer["group.protocol"] == "consumer" and consumer["fetch.wait.max.ms"] == 10
+    assert "linger.ms" not in consumer and "compression.type" not in consumer
+    assert consumer["max.poll.interval.ms"] == 60000 and consumer["statistics.interval.ms"] == 0
+    assert consumer["group.id"] == "g" and consumer["auto.offset.reset"] == "latest"
+    assert "session.timeout.ms" not in consumer  # KIP-848: the broker owns sessions
+
+
+def test_kafka_clients_log_no_configuration_warnings():
+    from wanzo_common.events.conf import DEV_BROKER_OPTIONS
+
+    records = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    librdkafka = logging.getLogger("tests.librdkafka")
+    librdkafka.addHandler(Collect())
+    transport = KafkaTransport(options={
+        "brokers": ["127.0.0.1:9"], "client_id": "t",
+        "config": {**DEV_BROKER_OPTIONS, "logger": librdkafka},
+    })  # fmt: skip
+    try:
+        transport.producer.poll(0)
+        consumer = transport.consumer(group_id="g", topics=["t"])
+        consumer.consumer.poll(0)
+        consumer.consumer.close()
+    finally:
+        transport._producer = None  # nothing to flush: its broker does not exist
+    assert not [line for line in records if "CONFWARN" in line]
+
+
 def test_every_transport_module_exports_a_transport_class():
     for alias in transports.ALIASES:
         assert issubclass(resolve_transport(alias), BaseTransport)

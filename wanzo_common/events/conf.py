@@ -36,8 +36,12 @@ DEFAULTS: dict[str, Any] = {
     "TOPICS": DEFAULT_TOPICS,
     # Extra librdkafka configuration (security.protocol, sasl.*, ssl.*).
     "SECURITY": {},
-    # Extra options handed to the transport (librdkafka keys for Kafka).
+    # Extra options handed to the transport (librdkafka keys for Kafka). The Kafka transport
+    # keeps consumer-only keys out of its producer and producer-only keys out of its consumers.
     "OPTIONS": {},
+    # Options for one side only, applied over OPTIONS (e.g. statistics.interval.ms).
+    "PRODUCER_OPTIONS": {},
+    "CONSUMER_OPTIONS": {},
     "PARTITIONS": 3,
     "OUTBOX": True,
     "SEND_TIMEOUT": 10.0,
@@ -110,6 +114,26 @@ def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
         app_settings.reload()
 
 
+# Client settings for the dev broker (librdkafka's mock cluster, ADR 0005), never for a real
+# cluster: KIP-848 groups (the mock coordinator's classic protocol waits ~3 s before a first
+# assignment) and short fetch waits (it holds every fetch for fetch.wait.max.ms even when data
+# is there, so the default 500 ms would add ~250 ms to every event).
+DEV_BROKER_OPTIONS: dict[str, Any] = {"group.protocol": "consumer", "fetch.wait.max.ms": 10}
+
+
+def client_options(*, dev_broker: bool, group_protocol: str | None = None) -> dict[str, Any]:
+    """The librdkafka ``OPTIONS`` for a broker: dev-broker tuning, or librdkafka's defaults.
+
+    The one place that knows the dev broker's settings: :func:`events_settings` (services,
+    from ``KAFKA_DEV_BROKER``) and ``testing.kafka_settings`` (tests) both call it. An explicit
+    ``group_protocol`` (``KAFKA_GROUP_PROTOCOL``) wins over either.
+    """
+    options = dict(DEV_BROKER_OPTIONS) if dev_broker else {}
+    if group_protocol:
+        options["group.protocol"] = group_protocol
+    return options
+
+
 def security_config(env: Any) -> dict[str, str]:
     """librdkafka security keys from ``KAFKA_SECURITY_PROTOCOL`` / ``KAFKA_SASL_*`` / ``KAFKA_SSL_*``."""
     names = {
@@ -127,8 +151,19 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
 
     ``env`` is ``wanzo_common.settings.Env`` (``str``, ``bool``, ``list`` readers). Defaults make
     each service unique (client id and consumer group named after it) without any variable.
+
+    ``KAFKA_DEV_BROKER`` (bool, default false): ``KAFKA_BROKERS`` is the dev broker
+    (``python -m wanzo_common.events.devbroker``, librdkafka's mock cluster), so apply
+    :data:`DEV_BROKER_OPTIONS` (KIP-848 groups, ``fetch.wait.max.ms=10``). ``make up`` sets it
+    with ``KAFKA_BROKERS`` when it starts the dev broker; never set it for a real cluster.
+    ``KAFKA_GROUP_PROTOCOL`` (optional) chooses ``classic`` or ``consumer`` groups explicitly.
     """
     use_kafka = env.bool("USE_KAFKA", False)
+    options = client_options(
+        # KAFKA_DEV_BROKER=true: the brokers are the dev broker; tune the clients for it.
+        dev_broker=env.bool("KAFKA_DEV_BROKER", False),
+        group_protocol=env.str("KAFKA_GROUP_PROTOCOL"),
+    )
     return {
         "TRANSPORT": env.str("EVENTS_TRANSPORT", "kafka" if use_kafka else "mock"),
         "USE_KAFKA": use_kafka,
@@ -138,6 +173,7 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
         "SOURCE": service,
         "TOPIC_PREFIX": env.str("KAFKA_TOPIC_PREFIX", ""),
         "SECURITY": security_config(env),
+        "OPTIONS": options,
         "OUTBOX": env.bool("EVENTS_OUTBOX", True),
         "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),
         "METRICS_PORT": env.int("EVENTS_PROMETHEUS_PORT", None),

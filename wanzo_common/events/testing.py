@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from wanzo_common.events.conf import client_options
 from wanzo_common.events.envelope import Event
 from wanzo_common.events.transports import get_transport
 
@@ -149,15 +150,17 @@ def events_outbox(mock_transport: Any) -> EventsOutbox:
 def kafka_settings(brokers: str, **extra: Any) -> dict[str, Any]:
     """``WANZO_EVENTS`` for the Kafka transport on ``brokers`` (from :func:`devbroker`).
 
-    On the dev broker, consumer groups use the KIP-848 protocol (``group.protocol=consumer``):
-    the mock cluster's classic protocol waits 3 s before every first assignment, KIP-848 joins
-    at once. A real cluster from ``KAFKA_BROKERS`` keeps the classic protocol unless
-    ``KAFKA_GROUP_PROTOCOL`` says otherwise.
+    A dev broker started for the tests gets the dev-broker client settings
+    (:func:`~wanzo_common.events.conf.client_options`: KIP-848 groups, short fetch waits), the
+    same as a service started with ``KAFKA_DEV_BROKER=true``. ``KAFKA_BROKERS`` from the
+    environment is taken for a real cluster and keeps librdkafka's defaults, unless
+    ``KAFKA_DEV_BROKER`` says it is a dev broker too; ``KAFKA_GROUP_PROTOCOL`` wins over both.
     """
-    protocol = os.environ.get("KAFKA_GROUP_PROTOCOL")
-    if protocol is None and brokers != os.environ.get("KAFKA_BROKERS"):
-        protocol = "consumer"
-    options = {"group.protocol": protocol} if protocol else {}
+    from wanzo_common.settings import Env
+
+    env = Env()
+    dev_broker = brokers != env.str("KAFKA_BROKERS") or env.bool("KAFKA_DEV_BROKER", False)
+    options = client_options(dev_broker=dev_broker, group_protocol=env.str("KAFKA_GROUP_PROTOCOL"))
     return {
         "TRANSPORT": "kafka",
         "USE_KAFKA": True,

@@ -44,6 +44,11 @@ def when_ready(server) -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", _settings_module(server))
     django.setup(set_prefix=False)
+    # Import the URLconf (views, DRF) once here, so each forked or recycled worker inherits it
+    # instead of paying ~0.3 s on its first request. Opens no database connection.
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns
     from wanzo_common.monitoring.conf import monitoring_settings as conf
     from wanzo_common.monitoring.exporter import start_exporter
 

@@ -81,6 +81,8 @@ def transport_options() -> dict[str, Any]:
         "security": dict(app_settings.SECURITY),
         "partitions": app_settings.PARTITIONS,
         "config": dict(app_settings.OPTIONS),
+        "producer_config": dict(app_settings.PRODUCER_OPTIONS),
+        "consumer_config": dict(app_settings.CONSUMER_OPTIONS),
     }
 
 

@@ -35,23 +35,16 @@ from wanzo_common.events.transports.base import (
     DeliveryError,
     Message,
 )
+from wanzo_common.events.transports.kafka_config import (
+    CONSUMER_DEFAULTS,
+    PRODUCER_DEFAULTS,
+    consumer_config,
+    producer_config,
+)
+
+__all__ = ["CONSUMER_DEFAULTS", "PRODUCER_DEFAULTS", "KafkaConsumer", "Transport"]
 
 logger = logging.getLogger(__name__)
-
-PRODUCER_DEFAULTS = {
-    "enable.idempotence": True,
-    "acks": "all",
-    "linger.ms": 5,
-    "message.timeout.ms": 30000,
-}
-CONSUMER_DEFAULTS = {
-    "enable.auto.commit": True,
-    "enable.auto.offset.store": False,
-    "auto.commit.interval.ms": 1000,
-    "session.timeout.ms": 10000,
-    "allow.auto.create.topics": True,
-}
-
 
 class Transport(BaseTransport):
     def __init__(self, *, options: Mapping[str, Any]) -> None:
@@ -77,7 +70,7 @@ class Transport(BaseTransport):
         if self._producer is None or self._pid != os.getpid():
             with self._lock:
                 if self._producer is None or self._pid != os.getpid():
-                    self._producer = Producer({**self.common, **PRODUCER_DEFAULTS, **self.extra})
+                    self._producer = Producer(producer_config(self.common, self.options))
                     self._pid = os.getpid()
                     _flush_at_exit(self)
         return self._producer
@@ -148,16 +141,9 @@ class Transport(BaseTransport):
     def consumer(
         self, *, group_id: str, topics: Sequence[str], from_beginning: bool = True
     ) -> KafkaConsumer:
-        config = {
-            **self.common,
-            **CONSUMER_DEFAULTS,
-            "group.id": group_id,
-            "auto.offset.reset": "earliest" if from_beginning else "latest",
-            **self.extra,
-        }
-        if config.get("group.protocol") == "consumer":
-            # KIP-848 groups: the broker owns session timeouts and assignment.
-            config.pop("session.timeout.ms", None)
+        config = consumer_config(
+            self.common, self.options, group_id=group_id, from_beginning=from_beginning
+        )
         return KafkaConsumer(config, topics)
 
     def ensure_topics(self, topics: Sequence[str], *, timeout: float = 10.0) -> None:
