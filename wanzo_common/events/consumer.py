@@ -186,9 +186,11 @@ class ConsumerEngine:
 
     def _ensure_dlq_topic(self) -> None:
         # Clusters that do not auto-create topics would refuse the first dead letter, and that
-        # is fatal; create it up front. Without the right to, dead-lettering will tell.
+        # is fatal; create it up front. Without the right to, dead-lettering will tell. The
+        # subscribed topics too: a group member is only assigned topics that exist when it
+        # subscribes (KIP-848), and a service may start consuming before anyone published.
         try:
-            self.transport.ensure_topics([self.dlq_topic])
+            self.transport.ensure_topics([*self.topics, self.dlq_topic])
         except Exception as exc:  # noqa: BLE001
             logger.warning("could not ensure topic %s: %s", self.dlq_topic, type(exc).__name__)
 

@@ -28,13 +28,14 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from wanzo_common.events.metrics import KAFKA_EVENTS_PUBLISHED, message_type, record_published
+from wanzo_common.events.metrics import message_type, published_counter
 from wanzo_common.events.transports.base import (
     BaseConsumer,
     BaseTransport,
     DeliveryError,
     Message,
 )
+from wanzo_common.events.transports.delivery import raw_type, reporter
 from wanzo_common.events.transports.kafka_config import (
     CONSUMER_DEFAULTS,
     PRODUCER_DEFAULTS,
@@ -45,6 +46,7 @@ from wanzo_common.events.transports.kafka_config import (
 __all__ = ["CONSUMER_DEFAULTS", "PRODUCER_DEFAULTS", "KafkaConsumer", "Transport"]
 
 logger = logging.getLogger(__name__)
+
 
 class Transport(BaseTransport):
     def __init__(self, *, options: Mapping[str, Any]) -> None:
@@ -61,6 +63,7 @@ class Transport(BaseTransport):
         self._producer: Producer | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
+        _transports.add(self)
 
     # -- producing ---------------------------------------------------------------------------
 
@@ -75,20 +78,28 @@ class Transport(BaseTransport):
                     _flush_at_exit(self)
         return self._producer
 
-    def _produce(self, message: Message, callback: Any) -> None:
+    def _forget_producer(self) -> None:
+        """In a forked child: drop (never use, never close) the parent's producer."""
+        self._producer = None
+        self._pid = None
+        self._lock = threading.Lock()  # the parent's may have been held by another thread
+
+    def _produce(self, message: Message, callback: Any, producer: Producer) -> None:
+        headers = list(message.headers)  # librdkafka takes a list or a dict, not a tuple
+        partition = -1 if message.partition is None else message.partition
         while True:
             try:
-                self.producer.produce(
+                producer.produce(
                     message.topic,
-                    value=message.value,
-                    key=message.key,
-                    headers=list(message.headers),
-                    partition=message.partition if message.partition is not None else -1,
+                    message.value,
+                    message.key,
+                    headers=headers,
+                    partition=partition,
                     on_delivery=callback,
                 )
                 return
             except BufferError:  # the local queue is full: serve delivery reports, then retry
-                self.producer.poll(0.1)
+                producer.poll(0.1)
 
     def send(self, messages: Sequence[Message], *, timeout: float = 10.0) -> None:
         errors: list[KafkaError] = []
@@ -99,13 +110,14 @@ class Transport(BaseTransport):
             if err is not None:
                 errors.append(err)
 
+        producer = self.producer
         for message in messages:
-            self._produce(message, report)
-        self.producer.flush(timeout)  # may also wait for other threads' messages: harmless
+            self._produce(message, report, producer)
+        producer.flush(timeout)  # may also wait for other threads' messages: harmless
         if done[0] < len(messages):
             # Do not leave them queued: a retry by the caller would race the originals.
-            self.producer.purge(in_queue=True, in_flight=False, blocking=True)
-            self.producer.flush(0)
+            producer.purge(in_queue=True, in_flight=False, blocking=True)
+            producer.flush(0)
         self._count(messages, failed=len(messages) - done[0] + len(errors))
         if errors or done[0] < len(messages):
             reason = errors[0].str() if errors else "timed out"
@@ -117,19 +129,28 @@ class Transport(BaseTransport):
         outcome = "failed" if failed else "sent"
         groups = Counter((message.topic, message_type(message)) for message in messages)
         for (topic, type_name), amount in groups.items():
-            KAFKA_EVENTS_PUBLISHED.labels(topic=topic, type=type_name, outcome=outcome).inc(amount)
+            published_counter(topic, type_name, outcome).inc(amount)
 
     def send_async(self, message: Message) -> None:
-        def report(err: KafkaError | None, msg: Any) -> None:
-            record_published(message, "failed" if err else "sent")
-            if err is not None:
-                logger.error(
-                    "event not delivered: %s id=%s topic=%s: %s",
-                    message_type(message), _header(message, "ce_id"), message.topic, err.str(),
-                )  # fmt: skip
+        """Queue one message; its delivery report counts it and logs a failure.
 
-        self._produce(message, report)
-        self.producer.poll(0)
+        The hot path of ``publish(immediate=True)``: no closure per message (one reporter per
+        topic and type, see :func:`.delivery.reporter`), and no process id check (a forked child
+        forgets the producer through ``os.register_at_fork``).
+        """
+        producer = self._producer
+        if producer is None:
+            producer = self.producer
+        report = reporter(message.topic, raw_type(message.headers))
+        if message.partition is None:
+            try:
+                producer.produce(message.topic, message.value, message.key,
+                                 headers=list(message.headers), on_delivery=report)  # fmt: skip
+            except BufferError:
+                self._produce(message, report, producer)
+        else:
+            self._produce(message, report, producer)
+        producer.poll(0)
 
     def flush(self, timeout: float = 10.0) -> int:
         if self._producer is None or self._pid != os.getpid():
@@ -153,9 +174,13 @@ class Transport(BaseTransport):
         if not missing:
             return
         if metadata.controller_id not in metadata.brokers:
-            # No controller: the dev broker (librdkafka's mock cluster) cannot CreateTopics;
-            # it creates topics on first use instead.
-            logger.info("events: no controller; topics %s will be auto-created", missing)
+            # No controller: the dev broker (librdkafka's mock cluster) cannot CreateTopics,
+            # but a metadata request naming a topic creates it (as on any cluster with
+            # auto.create.topics.enable). Consumers need that *before* they subscribe: with the
+            # KIP-848 group protocol a topic created later is never assigned.
+            for topic in missing:
+                admin.list_topics(topic=topic, timeout=timeout)
+            logger.info("events: no controller; topics %s auto-created", missing)
             return
         partitions = int(self.options.get("partitions") or 3)
         replication = int(self.options.get("replication_factor") or -1)
@@ -196,9 +221,18 @@ def _flush_at_exit(transport: Transport) -> None:
     atexit.register(flush)
 
 
-def _header(message: Message, name: str) -> str | None:
-    raw = message.header(name)
-    return raw.decode(errors="replace") if raw is not None else None
+# Every Transport of this process, so a forked child can make each forget its producer.
+_transports: weakref.WeakSet[Transport] = weakref.WeakSet()
+
+
+def _forget_producers_in_child() -> None:
+    for transport in list(_transports):
+        transport._forget_producer()
+
+
+# librdkafka's threads do not survive fork(): gunicorn and Celery prefork children build their
+# own producer on first use. This hook is why send_async needs no os.getpid() per message.
+os.register_at_fork(after_in_child=_forget_producers_in_child)
 
 
 class KafkaConsumer(BaseConsumer):
