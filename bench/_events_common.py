@@ -21,7 +21,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/wanzo_bench"
-DEV_FETCH_WAIT_MAX_MS = "10"
 
 
 @contextlib.contextmanager
@@ -44,39 +43,29 @@ def broker() -> Iterator[tuple[str, bool]]:
         stop_devbroker(process)
 
 
-def child_env(
-    *, brokers: str, dev: bool, database_url: str | None, prefix: str, groups: bool = True
-) -> dict:
+def child_env(*, brokers: str, dev: bool, database_url: str | None, prefix: str) -> dict:
     """The variables ``_events_settings`` reads (also given to child processes).
 
-    On the dev broker, consumers use KIP-848 groups (the mock cluster's classic protocol waits
-    3 s before a first assignment) and ``fetch.wait.max.ms=10`` (the mock cluster answers a
-    fetch only when that wait ends, even if data arrived: with the default 500 ms, every event
-    would wait 250 ms on average; a real broker answers as soon as there is data).
-    ``groups=False`` leaves both out: librdkafka warns when a producer is given consumer
-    properties, and the transport hands ``OPTIONS`` to both.
+    On the dev broker ``KAFKA_DEV_BROKER=true``, as ``make up`` sets it: the services' own
+    dev-broker client settings (``conf.DEV_BROKER_OPTIONS``: KIP-848 groups, which the mock
+    cluster assigns at once, and ``fetch.wait.max.ms=10``, since it holds every fetch that
+    long even when data arrived). A real cluster keeps librdkafka's defaults, or the group
+    protocol ``KAFKA_GROUP_PROTOCOL`` names (read by the settings themselves).
     """
-    protocol = "consumer" if dev else os.environ.get("KAFKA_GROUP_PROTOCOL", "")
-    fetch_wait = DEV_FETCH_WAIT_MAX_MS if dev else ""
     return {
         "DJANGO_SETTINGS_MODULE": "_events_settings",
         "BENCH_KAFKA_BROKERS": brokers,
         "BENCH_TOPIC_PREFIX": prefix,
-        "BENCH_GROUP_PROTOCOL": protocol if groups else "",
-        "BENCH_FETCH_WAIT_MAX_MS": fetch_wait if groups else "",
+        "KAFKA_DEV_BROKER": "true" if dev else os.environ.get("KAFKA_DEV_BROKER", "false"),
         "DATABASE_URL": database_url or "sqlite://:memory:",
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join([str(REPO / "bench"), str(REPO)]),
     }
 
 
-def setup_django(
-    *, brokers: str, dev: bool, database_url: str | None = None, groups: bool = True
-) -> dict:
+def setup_django(*, brokers: str, dev: bool, database_url: str | None = None) -> dict:
     """Configure Django in this process for the bench; returns the variables it used."""
-    env = child_env(
-        brokers=brokers, dev=dev, database_url=database_url, prefix=new_prefix(), groups=groups
-    )
+    env = child_env(brokers=brokers, dev=dev, database_url=database_url, prefix=new_prefix())
     os.environ.update(env)
     for name in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"):
         os.environ.pop(name, None)  # metrics in single-process mode, as in consume_events

@@ -3,9 +3,8 @@
 Everything that differs from a service comes from variables set by ``_events_common`` before
 Django starts: ``BENCH_KAFKA_BROKERS`` (the dev broker's address or ``KAFKA_BROKERS``),
 ``BENCH_TOPIC_PREFIX`` (a fresh prefix per run, so a real cluster's topics are never reused),
-``BENCH_GROUP_PROTOCOL`` (KIP-848 ``consumer`` on the dev broker, classic on a real one),
-``BENCH_FETCH_WAIT_MAX_MS`` (10 on the dev broker, which holds every fetch that long) and
-``DATABASE_URL`` (the bench database, never the services' own).
+``KAFKA_DEV_BROKER`` (true on the dev broker: the services' dev-broker client options, read by
+``build()``) and ``DATABASE_URL`` (the bench database, never the services' own).
 """
 
 import os
@@ -25,12 +24,6 @@ globals().update(
     )
 )
 
-_protocol = os.environ.get("BENCH_GROUP_PROTOCOL", "")
-_fetch_wait = os.environ.get("BENCH_FETCH_WAIT_MAX_MS", "")
-_consumer_options = {
-    **({"group.protocol": _protocol} if _protocol else {}),
-    **({"fetch.wait.max.ms": int(_fetch_wait)} if _fetch_wait else {}),
-}
 WANZO_EVENTS = {
     **WANZO_EVENTS,  # noqa: F821 (from build())
     "TRANSPORT": "kafka",
@@ -39,5 +32,4 @@ WANZO_EVENTS = {
     "CLIENT_ID": "wanzo-bench",
     "CONSUMER_GROUP_ID": "wanzo-bench",
     "TOPIC_PREFIX": os.environ.get("BENCH_TOPIC_PREFIX", "bench."),
-    "OPTIONS": _consumer_options,
 }

@@ -149,7 +149,7 @@ def main() -> None:
     common.ensure_database(url)
     started = time.perf_counter()
     with common.broker() as (brokers, dev):
-        common.setup_django(brokers=brokers, dev=dev, database_url=url, groups=False)
+        common.setup_django(brokers=brokers, dev=dev, database_url=url)
         from wanzo_common.events.conf import app_settings
 
         common.migrate()

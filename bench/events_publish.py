@@ -148,7 +148,7 @@ def main() -> None:
     count = args.events or (10_000 if args.quick else 30_000)
     started = time.perf_counter()
     with common.broker() as (brokers, dev):
-        common.setup_django(brokers=brokers, dev=dev, groups=False)
+        common.setup_django(brokers=brokers, dev=dev)
         common.header("events_publish: publish(immediate=True) vs raw producer",
                       brokers=brokers, dev=dev, quick=args.quick)  # fmt: skip
         rates = bench(rounds=rounds, count=count)

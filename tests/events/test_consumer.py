@@ -7,6 +7,7 @@ The handlers are the test app's (``tests/testapp/handlers.py``): ``user.created`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -376,3 +377,117 @@ def test_a_zero_idle_timeout_drains_what_is_there_then_stops(transport):
     stats = run(transport, idle_timeout=0)
 
     assert stats[Outcome.HANDLED] == 3 and stats.stopped_by == "idle_timeout"
+
+
+class ScriptedConsumer:
+    """A consumer whose polls return a script: messages, ``None`` (nothing to consume), or
+    the result of a callable (to act while the engine waits)."""
+
+    def __init__(self, script):
+        self.script = list(script)
+
+    def poll(self, timeout):
+        step = self.script.pop(0) if self.script else None
+        return step() if callable(step) else step
+
+    def store(self, message):
+        pass
+
+    def commit(self):
+        pass
+
+    def lag(self):
+        return {}
+
+    def close(self):
+        pass
+
+
+def scripted(transport, monkeypatch, script):
+    monkeypatch.setattr(transport, "consumer", lambda **kwargs: ScriptedConsumer(script))
+
+
+def numbered(*events_or_messages):
+    """Messages with a partition and offset, as a consumer hands them out."""
+    result = []
+    for offset, item in enumerate(events_or_messages):
+        message = item.to_message() if isinstance(item, Event) else item
+        result.append(dataclasses.replace(message, partition=0, offset=offset))
+    return result
+
+
+def test_connections_are_checked_first_after_idle_and_after_errors_not_per_message(
+    transport, monkeypatch
+):
+    from wanzo_common.events import connections
+
+    calls = []
+    monkeypatch.setattr(connections, "CHECK_INTERVAL", 3600.0)  # no periodic check in this run
+    monkeypatch.setattr(connections, "close_old_connections", lambda: calls.append("check"))
+    local = HandlerRegistry()
+    local.register("user.created", lambda e: calls.append(e.subject))
+    poison = Message(topic=TOPIC, value=b"not json", key=b"k",
+                     headers=tuple((k, v.encode()) for k, v in valid_headers().items()))  # fmt: skip
+    one, two, three, bad, four = numbered(
+        event(subject="u1"), event(subject="u2"), event(subject="u3"), poison, event(subject="u4")
+    )
+    scripted(transport, monkeypatch, [one, two, None, three, bad, four])
+    engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport, handlers=local)
+
+    stats = engine.run(max_messages=5, poll_interval=0.01)
+
+    assert stats[Outcome.HANDLED] == 4 and stats[Outcome.DEAD_LETTERED] == 1
+    # first message; none before the busy second; after the idle poll; after the dead letter
+    # (at once, and again before the next message)
+    assert calls == ["check", "u1", "u2", "check", "u3", "check", "check", "u4"]
+
+
+def test_connections_are_checked_again_once_the_interval_has_passed(transport, monkeypatch):
+    from wanzo_common.events import connections
+
+    calls = []
+    monkeypatch.setattr(connections, "CHECK_INTERVAL", 0.0)
+    monkeypatch.setattr(connections, "close_old_connections", lambda: calls.append("check"))
+    local = HandlerRegistry()
+    local.register("user.created", lambda e: calls.append(e.subject))
+    scripted(transport, monkeypatch, numbered(event(subject="u1"), event(subject="u2")))
+    engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport, handlers=local)
+
+    engine.run(max_messages=2, poll_interval=0.01)
+
+    assert calls == ["check", "u1", "check", "u2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_dropped_while_idle_is_replaced_before_the_next_message(
+    transport, monkeypatch, waits
+):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the server must be able to drop the connection")
+    backends = []
+
+    def record_backend(e: Event) -> None:
+        backends.append(connection.connection.info.backend_pid)
+        Effect.objects.create(group="unit", event_id=e.id, type=e.type, subject=e.subject)
+
+    def server_drops_the_connection():
+        other = connection.copy()
+        with other.cursor() as cursor:  # as an administrator or a failover would
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backends[-1]])
+        other.close()
+        return None  # the poll found nothing meanwhile
+
+    local = HandlerRegistry()
+    local.register("user.created", record_backend)
+    first, second = numbered(event(subject="usr_before"), event(subject="usr_after"))
+    scripted(transport, monkeypatch, [first, None, server_drops_the_connection, second])
+    engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport, handlers=local)
+
+    stats = engine.run(max_messages=2, poll_interval=0.01)
+
+    assert stats[Outcome.HANDLED] == 2
+    assert waits == []  # handled at the first attempt: no handler met the dead connection
+    assert len(backends) == 2 and backends[0] != backends[1]
+    assert set(Effect.objects.values_list("subject", flat=True)) == {"usr_before", "usr_after"}

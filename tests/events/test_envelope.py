@@ -1,5 +1,8 @@
 import dataclasses
 import json
+import pickle
+import re
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -144,3 +147,57 @@ def test_invalid_event_refuses_an_unknown_reason():
 def test_message_header_returns_the_last_value():
     message = Message(topic="t", value=b"", headers=(("a", b"1"), ("a", b"2")))
     assert message.header("a") == b"2" and message.header("b") is None
+
+
+def test_ids_are_unique_version_4_uuids_and_traceparents_are_w3c():
+    events = [make() for _ in range(2000)]
+    assert len({event.id for event in events}) == len(events)
+    for event in events[:200]:
+        parsed = uuid.UUID(event.id)
+        assert str(parsed) == event.id
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", event.traceparent)
+    assert len({event.traceparent for event in events}) == len(events)
+
+
+def test_a_given_traceparent_is_kept():
+    parent = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
+    assert (
+        Event.create("user.created", dict(DATA), source="a", traceparent=parent).traceparent
+        == parent
+    )
+
+
+def test_ce_time_of_a_new_event_is_format_time_of_its_time(monkeypatch):
+    from wanzo_common.events import encoding
+
+    for ns in (1_767_225_599_999_999_999, 1_767_225_600_000_000_000, 1_767_225_600_012_345_678):
+        monkeypatch.setattr(encoding._time, "time_ns", lambda ns=ns: ns)
+        event = make()
+        text = dict(event.to_message().headers)["ce_time"].decode()
+        expected = datetime.fromtimestamp(ns // 1_000_000 / 1000, UTC)
+        assert text == format_time(expected) and event.time == expected
+
+
+def test_body_is_compact_utf8_json():
+    data = {"userId": "ü-1", "email": "é@example.com", "userType": "SME_USER",
+            "organization": {"id": "o", "name": "Ñ \"q\"", "country": "CD"}}  # fmt: skip
+    body = make_with(data).body()
+    assert body == json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def make_with(data):
+    return Event.create("user.created", data, source="auth")
+
+
+def test_events_compare_hash_pickle_and_hide_their_data():
+    event = make(correlation_id="req-2")
+    decoded = Event.from_message(event.to_message())
+    assert decoded == event and hash(decoded) == hash(event) and decoded != make()
+    assert pickle.loads(pickle.dumps(event)) == event
+    assert "a@example.com" not in repr(event) and event.id in repr(event)
+
+
+def test_headers_of_a_decoded_event_are_the_original_ones():
+    message = make(correlation_id="req-3").to_message()
+    assert dict(Event.from_message(message).headers()) == dict(message.headers)

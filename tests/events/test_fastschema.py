@@ -73,3 +73,12 @@ def test_unsupported_keywords_are_left_to_jsonschema(schema):
 def test_types_bools_are_not_numbers():
     check = compile_schema({"type": "integer", "minimum": 1})
     assert check(3) and not check(True) and not check(0) and not check("3")
+
+
+def test_keywords_without_a_single_type_still_ignore_other_types():
+    untyped = compile_schema({"minLength": 2, "pattern": "^a", "minimum": 3})
+    assert untyped(5) and untyped(None) and untyped("ab") and not untyped("b") and not untyped(1)
+    nullable = compile_schema({"type": ["string", "null"], "maxLength": 1})
+    assert nullable(None) and nullable("a") and not nullable("ab") and not nullable(1)
+    nested = compile_schema({"items": {"type": "string"}, "properties": {"a": {"type": "integer"}}})
+    assert nested("x") and nested(["a"]) and not nested([1]) and not nested({"a": "1"})

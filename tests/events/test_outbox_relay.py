@@ -190,6 +190,38 @@ def test_concurrent_relays_skip_locked_rows_and_keep_per_key_order(mock_transpor
     assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 0
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_key_waits_when_another_relay_holds_a_row_between_two_of_its_rows(mock_transport):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://...)")
+    # Rows: a, a, a, c. Another relay holds the middle "a" row: sending the first and last
+    # "a" without it would reorder key "a", so only "c" may go now.
+    events = [publish("auth.logout", {"userId": key}) for key in ("a", "a", "a", "c")]
+    middle = OutboxEvent.objects.get(event_id=events[1].id).pk
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_middle_row():
+        with transaction.atomic():
+            list(OutboxEvent.objects.select_for_update().filter(pk=middle))
+            locked.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_the_middle_row)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert relay_outbox(batch=10) == 1
+        assert [Event.from_message(m).subject for m in mock_transport.outbox] == ["c"]
+    finally:
+        release.set()
+        holder.join(10)
+    assert relay_pending() == 3
+    sent_a = [Event.from_message(m).id for m in mock_transport.outbox[1:]]
+    assert sent_a == [event.id for event in events[:3]]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rolled_back_publish_is_never_relayed(mock_transport):
     with pytest.raises(ZeroDivisionError):

@@ -1,6 +1,7 @@
 """Transport selection and caching, and what is particular to each transport."""
 
 import logging
+import os
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -38,27 +39,47 @@ def test_get_transport_is_cached_and_reset_on_setting_change(settings):
     assert second is not first and second.partitions == 5
 
 
-def test_a_forked_child_builds_its_own_transport(settings, monkeypatch):
+def in_forked_child(check):
+    """Run ``check()`` in a forked child; its boolean result, read back through a pipe."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        result = b"0"
+        try:
+            result = b"1" if check() else b"0"
+        finally:
+            os.write(write, result)
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as pipe:
+        return pipe.read() == b"1"
+
+
+def test_a_forked_child_builds_its_own_transport(settings):
     settings.WANZO_EVENTS = {"TRANSPORT": "kafka", "BROKERS": ["127.0.0.1:9"]}
     parent = get_transport()
-    monkeypatch.setattr(transports.os, "getpid", lambda: -1)
-    child = get_transport()
-    assert child is not parent and isinstance(child, KafkaTransport)
-    monkeypatch.undo()
+    assert get_transport() is parent
+    assert in_forked_child(
+        lambda: isinstance(get_transport(), KafkaTransport) and get_transport() is not parent
+    )
+    assert get_transport() is parent  # the parent's is untouched
     reset_transports(close=False)
 
 
-def test_kafka_producer_is_lazy_and_recreated_after_fork(monkeypatch):
-    from wanzo_common.events.transports import kafka
-
+def test_kafka_producer_is_lazy_and_recreated_after_fork():
     transport = KafkaTransport(options={"brokers": ["127.0.0.1:9"], "client_id": "t"})
     assert transport._producer is None  # nothing connects until first use
     producer = transport.producer
     assert transport.producer is producer
-    monkeypatch.setattr(kafka.os, "getpid", lambda: -1)
-    assert transport.producer is not producer
-    monkeypatch.undo()
-    transport._producer = None  # the "child" producer belongs to no real process
+
+    def child_forgot_the_producer():
+        forgotten = transport._producer is None
+        return forgotten and transport.producer is not producer
+
+    assert in_forked_child(child_forgot_the_producer)
+    assert transport.producer is producer
+    transport._producer = None  # nothing to flush: its broker does not exist
 
 
 def test_kafka_producer_is_idempotent_with_acks_all():

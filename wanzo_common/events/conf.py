@@ -69,10 +69,15 @@ BEAT_SCHEDULE = {
 
 
 class EventsSettings:
-    """Attribute access to ``WANZO_EVENTS`` merged over :data:`DEFAULTS`, cached until reset."""
+    """Attribute access to ``WANZO_EVENTS`` merged over :data:`DEFAULTS`, cached until reset.
+
+    As DRF's ``api_settings``: a resolved value is stored as an instance attribute, so the next
+    read is a plain attribute lookup (``publish()`` reads settings for every event) and
+    ``__getattr__`` only runs on a first read after a reset.
+    """
 
     def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
+        self._cached: set[str] = set()
         self._user: dict[str, Any] | None = None
 
     @property
@@ -84,9 +89,10 @@ class EventsSettings:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in DEFAULTS:
             raise AttributeError(f"Invalid WANZO_EVENTS setting: {name!r}")
-        if name not in self._cache:
-            self._cache[name] = self._resolve(name)
-        return self._cache[name]
+        value = self._resolve(name)
+        self._cached.add(name)
+        setattr(self, name, value)
+        return value
 
     def _resolve(self, name: str) -> Any:
         value = self.user_settings.get(name, DEFAULTS[name])
@@ -101,7 +107,9 @@ class EventsSettings:
         return value
 
     def reload(self) -> None:
-        self._cache.clear()
+        for name in self._cached:
+            self.__dict__.pop(name, None)
+        self._cached.clear()
         self._user = None
 
 

@@ -8,7 +8,8 @@ retried with exponential backoff up to ``MAX_ATTEMPTS``; then, and at once for m
 never succeed (not JSON, unknown type, schema failure, missing envelope headers, a handler's
 :class:`RejectEvent`), the original bytes and headers go to ``<group>.dlq`` with ``dlq_*``
 headers saying why, and the partition moves on. Types the group does not handle are skipped and
-counted. Database connections are checked around each message, as Django does around requests.
+counted. Database connections are kept healthy as Django keeps them around requests, but
+checked before a message only when one may have gone bad (see :mod:`.connections`).
 Errors that are not the message's fault (the database or the DLQ unreachable) stop the engine
 with :class:`FatalConsumerError` without storing the offset: the process exits non-zero, its
 supervisor restarts it, and the message is redelivered.
@@ -24,10 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db import InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from wanzo_common.events import deadletter, metrics
 from wanzo_common.events.conf import app_settings
+from wanzo_common.events.connections import ConnectionGuard, close_old_connections
 from wanzo_common.events.envelope import Event, InvalidEvent
 from wanzo_common.events.registry import (
     Delivery,
@@ -146,6 +148,7 @@ class ConsumerEngine:
         self.dlq_topic = deadletter.dlq_topic(self.group)
         self._stop = threading.Event()
         self._last_lag = time.monotonic()
+        self._connections = ConnectionGuard()
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -174,7 +177,9 @@ class ConsumerEngine:
                 message = self._poll(consumer, poll_interval)
                 self._report_lag(consumer, every=LAG_INTERVAL)
                 limits.idle = message is None
-                if message is not None:
+                if message is None:
+                    self._connections.idle()
+                else:
                     limits.last_message = time.monotonic()
                     stats.outcomes[self._process(consumer, message)] += 1
         except _Interrupted:
@@ -224,11 +229,14 @@ class ConsumerEngine:
 
     def handle(self, message: Message) -> Outcome:
         """Decode, dispatch and (if need be) dead-letter one message; does not store its offset."""
-        close_old_connections()
+        self._connections.before_message()
+        outcome = None
         try:
-            return self._handle(message)
+            outcome = self._handle(message)
         finally:
-            close_old_connections()
+            failed = outcome is None or outcome is Outcome.DEAD_LETTERED
+            self._connections.after_message(failed=failed)
+        return outcome
 
     def _handle(self, message: Message) -> Outcome:
         type_name = _header(message, "ce_type")
@@ -363,17 +371,6 @@ def default_topics() -> list[str]:
         return [configured] if isinstance(configured, str) else list(configured)
     prefix = app_settings.TOPIC_PREFIX or ""
     return [prefix + name for name in app_settings.TOPICS.values()]
-
-
-def close_old_connections() -> None:
-    """Django's ``close_old_connections`` (run around requests), around each message instead.
-
-    Connections inside an atomic block are left alone: closing one would abort a transaction
-    the caller owns (a test's, typically), which Django's version does not check.
-    """
-    for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
-            conn.close_if_unusable_or_obsolete()
 
 
 def _header(message: Message, name: str) -> str | None:

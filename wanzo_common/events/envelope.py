@@ -10,64 +10,86 @@ dead-letter it at once.
 from __future__ import annotations
 
 import json
-import os
-import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from wanzo_common.events.encoding import (
+    CONTENT_TYPE,
+    encode_json,
+    format_time,
+    new_ids,
+    new_traceparent,
+    now_text,
+    parse_time,
+    static_headers,
+    utcnow,
+)
 from wanzo_common.events.exceptions import InvalidEvent
-from wanzo_common.events.transports.base import Message
-from wanzo_common.events.types import get_type, topic_for
+from wanzo_common.events.transports.base import Message, new_message
+from wanzo_common.events.types import EventType, get_type, topic_for
 
-__all__ = ["CONTENT_TYPE", "SPECVERSION", "Event", "InvalidEvent", "format_time", "parse_time"]
+__all__ = [
+    "CONTENT_TYPE",
+    "SPECVERSION",
+    "Event",
+    "InvalidEvent",
+    "format_time",
+    "new_ids",
+    "new_traceparent",
+    "parse_time",
+    "utcnow",
+]
 
 SPECVERSION = "1.0"
-CONTENT_TYPE = "application/json"
 REQUIRED_HEADERS = ("ce_id", "ce_source", "ce_type", "ce_specversion")
-# One compact encoder, built once: json.dumps with options builds a new one per call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def utcnow() -> datetime:
-    """Now, in UTC, truncated to the millisecond: what ``ce_time`` carries, so round trips match."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def format_time(value: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z``, millisecond precision (what every consumer parses)."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
-
-
-def parse_time(text: str) -> datetime:
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError("naive timestamp")
-    return value.astimezone(UTC)
-
-
-def new_traceparent() -> str:
-    """A fresh W3C traceparent, so a publish and its handlers share one trace id."""
-    raw = os.urandom(24).hex()
-    return f"00-{raw[:32]}-{raw[32:]}-01"
-
-
-@dataclass(frozen=True)
 class Event:
-    type: str
-    data: dict[str, Any]
-    source: str
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    subject: str | None = None
-    time: datetime = field(default_factory=utcnow)
-    specversion: str = SPECVERSION
-    dataschema: str | None = None
-    correlation_id: str | None = None
-    traceparent: str | None = None
-    version: int = 1
+    """One CloudEvent: its attributes and its ``data`` (the payload dict).
+
+    A plain class with ``__slots__`` rather than a frozen dataclass: ``publish()`` makes one per
+    event and a frozen dataclass's constructor (``object.__setattr__`` per field, default
+    factories) cost more than handing the message to librdkafka. Treat it as read-only. The
+    ``time`` of a new event is kept as its ``ce_time`` text and parsed only when read.
+    """
+
+    __slots__ = (
+        "type", "data", "source", "id", "subject", "specversion", "dataschema",
+        "correlation_id", "traceparent", "version", "_time", "_time_text",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        type: str,  # noqa: A002 (the CloudEvents attribute names)
+        data: dict[str, Any],
+        source: str,
+        id: str | None = None,  # noqa: A002
+        subject: str | None = None,
+        time: datetime | None = None,
+        specversion: str = SPECVERSION,
+        dataschema: str | None = None,
+        correlation_id: str | None = None,
+        traceparent: str | None = None,
+        version: int = 1,
+    ) -> None:
+        self.type = type
+        self.data = data
+        self.source = source
+        self.id = id if id is not None else new_ids()[0]
+        self.subject = subject
+        self.specversion = specversion
+        self.dataschema = dataschema
+        self.correlation_id = correlation_id
+        self.traceparent = traceparent
+        self.version = version
+        self._time = time if time is not None else utcnow()
+        self._time_text: str | None = None
+
+    @property
+    def time(self) -> datetime:
+        if self._time is None:
+            self._time = parse_time(self._time_text)
+        return self._time
 
     @classmethod
     def create(
@@ -81,42 +103,53 @@ class Event:
         traceparent: str | None = None,
     ) -> Event:
         """A new, validated event; the subject defaults to the type's subject field."""
-        event_type = get_type(type_name)
+        return cls._new(get_type(type_name), data, source, subject, correlation_id, traceparent)
+
+    @classmethod
+    def _new(
+        cls,
+        event_type: EventType,
+        data: dict[str, Any],
+        source: str,
+        subject: str | None,
+        correlation_id: str | None,
+        traceparent: str | None,
+    ) -> Event:
+        """:meth:`create` for a type already looked up (the publish hot path)."""
         event_type.validate(data)
-        return cls(
-            type=type_name,
-            data=data,
-            source=source,
-            subject=subject if subject is not None else event_type.subject_of(data),
-            dataschema=event_type.dataschema,
-            correlation_id=correlation_id,
-            traceparent=traceparent or new_traceparent(),
-            version=event_type.version,
-        )
+        ident, new_traceparent = new_ids()
+        event = cls.__new__(cls)
+        event.type = event_type.name
+        event.data = data
+        event.source = source
+        event.id = ident
+        event.subject = subject if subject is not None else event_type.subject_of(data)
+        event.specversion = SPECVERSION
+        event.dataschema = event_type.dataschema
+        event.correlation_id = correlation_id
+        event.traceparent = traceparent or new_traceparent
+        event.version = event_type.version
+        event._time = None
+        event._time_text = now_text()
+        return event
 
     def body(self) -> bytes:
-        return _ENCODER.encode(self.data).encode()
+        return encode_json(self.data).encode()
 
     def headers(self) -> tuple[tuple[str, bytes], ...]:
-        attributes = {
-            "ce_id": self.id,
-            "ce_source": self.source,
-            "ce_type": self.type,
-            "ce_specversion": self.specversion,
-            "ce_time": format_time(self.time),
-            "ce_subject": self.subject,
-            "content-type": CONTENT_TYPE,
-            "ce_dataschema": self.dataschema,
-            "ce_correlationid": self.correlation_id,
-            "traceparent": self.traceparent,
-        }
-        return tuple((k, v.encode()) for k, v in attributes.items() if v is not None)
+        static = static_headers(self.type, self.source, self.specversion, self.dataschema)
+        dynamic = [("ce_time", (self._time_text or format_time(self._time)).encode())]
+        if self.subject is not None:
+            dynamic.append(("ce_subject", self.subject.encode()))
+        if self.correlation_id is not None:
+            dynamic.append(("ce_correlationid", self.correlation_id.encode()))
+        if self.traceparent is not None:
+            dynamic.append(("traceparent", self.traceparent.encode()))
+        return (("ce_id", self.id.encode()), *static, *dynamic)
 
     def to_message(self, topic: str | None = None) -> Message:
         key = self.subject.encode() if self.subject is not None else None
-        return Message(
-            topic=topic or topic_for(self.type), value=self.body(), key=key, headers=self.headers()
-        )
+        return new_message(topic or topic_for(self.type), self.body(), key, self.headers())
 
     @classmethod
     def from_message(cls, message: Message, *, validate: bool = True) -> Event:
@@ -147,6 +180,26 @@ class Event:
     def describe(self) -> str:
         """What logs may say about an event: type, id and subject, never its data."""
         return f"{self.type} id={self.id} subject={self.subject}"
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.type, self.data, self.source, self.id, self.subject, self.time,
+                self.specversion, self.dataschema, self.correlation_id, self.traceparent,
+                self.version)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def __repr__(self) -> str:
+        # No data: reprs end up in logs and tracebacks, and payloads hold personal data.
+        return f"<Event {self.describe()} source={self.source} time={format_time(self.time)}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), self._key())  # _key() follows __init__'s argument order
 
 
 def _attributes(message: Message) -> dict[str, str]:

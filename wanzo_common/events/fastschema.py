@@ -40,6 +40,9 @@ class _Compiler:
         self.lines: list[str] = []
         self.constants: dict[str, Any] = {"MISSING": object()}
         self.counter = itertools.count()
+        # Variables whose single JSON type was checked already: later keywords skip the
+        # isinstance() guard that makes them ignore values of other types.
+        self.known: dict[str, str] = {}
 
     def constant(self, value: Any) -> str:
         name = f"C{next(self.counter)}"
@@ -52,7 +55,9 @@ class _Compiler:
     def schema(self, schema: Any, v: str, indent: int) -> None:
         if not isinstance(schema, dict):
             raise Unsupported("schema")
-        for keyword, value in schema.items():
+        # "type" first: a failed type check returns at once, and the other keywords need no
+        # guard (a keyword's verdict does not depend on the order keywords are checked in).
+        for keyword, value in sorted(schema.items(), key=lambda item: item[0] != "type"):
             if keyword in IGNORED:
                 continue
             method = getattr(self, f"kw_{keyword}", None)
@@ -63,11 +68,19 @@ class _Compiler:
     def fail_if(self, indent: int, condition: str) -> None:
         self.emit(indent, f"if {condition}: return False")
 
+    def guard(self, v: str, *json_types: str) -> str:
+        """``"<v is of json_types[0]> and "``, or nothing if ``v``'s type was checked already."""
+        if self.known.get(v) in json_types:
+            return ""
+        return TYPES[json_types[0]].format(v=v) + " and "
+
     def kw_type(self, value: Any, v: str, indent: int) -> None:
         names = [value] if isinstance(value, str) else list(value)
         if not names or any(name not in TYPES for name in names):
             raise Unsupported("type")
         self.fail_if(indent, "not (" + " or ".join(TYPES[n].format(v=v) for n in names) + ")")
+        if len(names) == 1:
+            self.known[v] = names[0]
 
     def kw_enum(self, value: Any, v: str, indent: int) -> None:
         if not all(isinstance(item, str) for item in value):
@@ -77,49 +90,56 @@ class _Compiler:
 
     def kw_pattern(self, value: str, v: str, indent: int) -> None:
         regex = self.constant(re.compile(value))
-        self.fail_if(indent, f"isinstance({v}, str) and {regex}.search({v}) is None")
+        self.fail_if(indent, f"{self.guard(v, 'string')}{regex}.search({v}) is None")
 
     def kw_minLength(self, value: int, v: str, indent: int) -> None:  # noqa: N802
-        self.fail_if(indent, f"isinstance({v}, str) and len({v}) < {_int(value)}")
+        self.fail_if(indent, f"{self.guard(v, 'string')}len({v}) < {_int(value)}")
 
     def kw_maxLength(self, value: int, v: str, indent: int) -> None:  # noqa: N802
-        self.fail_if(indent, f"isinstance({v}, str) and len({v}) > {_int(value)}")
+        self.fail_if(indent, f"{self.guard(v, 'string')}len({v}) > {_int(value)}")
 
     def kw_minItems(self, value: int, v: str, indent: int) -> None:  # noqa: N802
-        self.fail_if(indent, f"isinstance({v}, list) and len({v}) < {_int(value)}")
+        self.fail_if(indent, f"{self.guard(v, 'array')}len({v}) < {_int(value)}")
 
     def kw_minimum(self, value: Any, v: str, indent: int) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Unsupported("minimum")
-        self.fail_if(indent, f"{NUMBER.format(v=v)} and {v} < {value!r}")
+        self.fail_if(indent, f"{self.guard(v, 'number', 'integer')}{v} < {value!r}")
 
     def kw_format(self, value: str, v: str, indent: int) -> None:
         if value != "email":
             raise Unsupported("format")
         # jsonschema's own email check is exactly this.
-        self.fail_if(indent, f'isinstance({v}, str) and "@" not in {v}')
+        self.fail_if(indent, f'{self.guard(v, "string")}"@" not in {v}')
 
     def kw_required(self, value: Any, v: str, indent: int) -> None:
         if value:
             missing = " or ".join(f"{name!r} not in {v}" for name in value)
-            self.fail_if(indent, f"isinstance({v}, dict) and ({missing})")
+            self.fail_if(indent, f"{self.guard(v, 'object')}({missing})")
+
+    def when(self, v: str, json_type: str, indent: int) -> int:
+        """Open ``if <v is json_type>:`` unless already known; the indent of the body."""
+        if self.known.get(v) == json_type:
+            return indent
+        self.emit(indent, f"if {TYPES[json_type].format(v=v)}:")
+        self.emit(indent + 1, "pass")
+        return indent + 1
 
     def kw_items(self, value: Any, v: str, indent: int) -> None:
         item = f"x{next(self.counter)}"
-        self.emit(indent, f"if isinstance({v}, list):")
-        self.emit(indent + 1, f"for {item} in {v}:")
-        self.emit(indent + 2, "pass")
-        self.schema(value, item, indent + 2)
+        indent = self.when(v, "array", indent)
+        self.emit(indent, f"for {item} in {v}:")
+        self.emit(indent + 1, "pass")
+        self.schema(value, item, indent + 1)
 
     def kw_properties(self, value: Any, v: str, indent: int) -> None:
-        self.emit(indent, f"if isinstance({v}, dict):")
-        self.emit(indent + 1, "pass")
+        indent = self.when(v, "object", indent)
         for name, sub in value.items():
             field = f"x{next(self.counter)}"
-            self.emit(indent + 1, f"{field} = {v}.get({name!r}, MISSING)")
-            self.emit(indent + 1, f"if {field} is not MISSING:")
-            self.emit(indent + 2, "pass")
-            self.schema(sub, field, indent + 2)
+            self.emit(indent, f"{field} = {v}.get({name!r}, MISSING)")
+            self.emit(indent, f"if {field} is not MISSING:")
+            self.emit(indent + 1, "pass")
+            self.schema(sub, field, indent + 1)
 
 
 def _int(value: Any) -> int:

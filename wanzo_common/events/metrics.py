@@ -7,6 +7,8 @@ figures are *set* from a fresh reading, so the most recent value wins.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 
 from wanzo_common.events.transports.base import Message
@@ -65,15 +67,33 @@ EVENTS_OUTBOX_OLDEST_AGE = _gauge(
 
 
 def message_type(message: Message) -> str:
-    raw = message.header("ce_type")
+    return type_label(message.header("ce_type"))
+
+
+def type_label(raw: bytes | None) -> str:
+    """The ``type`` label for a raw ``ce_type`` header value ("unknown" if absent or not UTF-8)."""
     try:
         return raw.decode() if raw else "unknown"
     except UnicodeDecodeError:
         return "unknown"
 
 
+# labels() hashes and checks its arguments on every call; publishing counts every event, so
+# the children are kept. The set of (topic, type, outcome) is small and bounded.
+_published: dict[tuple[str, str, str], Any] = {}
+
+
+def published_counter(topic: str, type_name: str, outcome: str) -> Any:
+    """The ``kafka_events_published_total`` child for these labels, looked up once."""
+    key = (topic, type_name, outcome)
+    child = _published.get(key)
+    if child is None:
+        child = _published[key] = KAFKA_EVENTS_PUBLISHED.labels(
+            topic=topic, type=type_name, outcome=outcome
+        )
+    return child
+
+
 def record_published(message: Message, outcome: str, amount: int = 1) -> None:
     """Count one message by topic, CloudEvents type and outcome (transports call this)."""
-    KAFKA_EVENTS_PUBLISHED.labels(
-        topic=message.topic, type=message_type(message), outcome=outcome
-    ).inc(amount)
+    published_counter(message.topic, message_type(message), outcome).inc(amount)

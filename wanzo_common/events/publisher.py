@@ -61,13 +61,8 @@ def build(
 ) -> tuple[Event, Message]:
     """The validated :class:`Event` and the :class:`Message` that carries it, not yet sent."""
     event_type = get_type(type_name)
-    event = Event.create(
-        type_name,
-        data,
-        source=app_settings.SOURCE,
-        subject=subject,
-        correlation_id=correlation_id or current_correlation_id(),
-    )
+    correlation_id = correlation_id or current_correlation_id()
+    event = Event._new(event_type, data, app_settings.SOURCE, subject, correlation_id, None)
     return event, event.to_message(topic_for(event_type))
 
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Count, F, Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from wanzo_common.events import metrics
 from wanzo_common.events.conf import app_settings
 from wanzo_common.events.models import OutboxEvent
-from wanzo_common.events.transports import BaseTransport, DeliveryError, get_transport
+from wanzo_common.events.transports import BaseTransport, DeliveryError, Message, get_transport
+from wanzo_common.events.transports.base import new_message
 
 __all__ = ["prune_outbox", "relay_outbox", "relay_pending", "update_outbox_gauges"]
 
@@ -43,15 +45,16 @@ def relay_outbox(
         rows = _in_key_order(_lock_batch(batch, using), using)
         if not rows:
             return 0
+        ids = [row[0] for row in rows]
         try:
             transport.send(
-                [row.to_message() for row in rows], timeout=timeout or app_settings.SEND_TIMEOUT
+                [_message(row) for row in rows], timeout=timeout or app_settings.SEND_TIMEOUT
             )
         except DeliveryError as exc:
             failure = exc
-            _mark(rows, using, last_error=f"{type(exc).__name__}: {exc}"[:200])
+            _mark(ids, using, last_error=f"{type(exc).__name__}: {exc}"[:200])
         else:
-            _mark(rows, using, sent_at=timezone.now())
+            _mark(ids, using, sent_at=timezone.now())
     if failure is not None:
         logger.warning("outbox relay: %d event(s) not acknowledged, will retry", len(rows))
         raise failure
@@ -78,28 +81,50 @@ def relay_pending(
     return total
 
 
-def _lock_batch(batch: int, using: str) -> list[OutboxEvent]:
+# What the relay reads of a row: plain tuples, not model instances (a third of a batch's time
+# went into building 500 instances).
+Row = tuple[int, str, str | None, list[list[str]], str]
+COLUMNS = ("id", "topic", "key", "headers", "payload")
+
+
+def _lock_batch(batch: int, using: str) -> list[Row]:
     rows = OutboxEvent.objects.using(using).filter(sent_at__isnull=True).order_by("id")
     if connections[using].features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True)
-    return list(rows[:batch])
+    return list(rows.values_list(*COLUMNS)[:batch])
 
 
-def _in_key_order(rows: list[OutboxEvent], using: str) -> list[OutboxEvent]:
+def _message(row: Row) -> Message:
+    _, topic, key, headers, payload = row
+    return new_message(
+        topic,
+        payload.encode(),
+        key.encode() if key is not None else None,
+        tuple((name, value.encode()) for name, value in headers),
+    )
+
+
+def _in_key_order(rows: list[Row], using: str) -> list[Row]:
     """Leave out keys with an older pending row that another relay holds."""
-    last_by_key = {row.key: row.pk for row in rows if row.key is not None}
+    last_by_key = {key: pk for pk, _, key, _, _ in rows if key is not None}
     if not last_by_key or not _concurrent(using):
         return rows
-    older = (
-        OutboxEvent.objects.using(using)
-        .filter(sent_at__isnull=True, key__in=list(last_by_key), pk__lt=max(last_by_key.values()))
-        .exclude(pk__in=[row.pk for row in rows])
-        .values_list("key", "pk")
+    connection = connections[using]
+    # The oldest pending row of each key outside this batch (locked by another relay, or
+    # committed since): one array parameter per list instead of one placeholder per item.
+    key, pk, sent_at = (connection.ops.quote_name(name) for name in ("key", "id", "sent_at"))
+    keys_in, key_params = _any(connection, "key", list(last_by_key))
+    ids_in, id_params = _any(connection, "id", [row[0] for row in rows])
+    sql = (
+        f"SELECT {key}, MIN({pk}) FROM {_table(connection)} WHERE {sent_at} IS NULL "
+        f"AND {keys_in} AND {pk} < %s AND NOT ({ids_in}) GROUP BY {key}"
     )
-    blocked = {key for key, pk in older if pk < last_by_key[key]}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*key_params, max(last_by_key.values()), *id_params])
+        blocked = {key for key, oldest in cursor.fetchall() if oldest < last_by_key[key]}
     if blocked:
         logger.debug("outbox relay: %d key(s) wait for another relay", len(blocked))
-    return [row for row in rows if row.key not in blocked]
+    return [row for row in rows if row[2] not in blocked]
 
 
 def _concurrent(using: str) -> bool:
@@ -107,10 +132,38 @@ def _concurrent(using: str) -> bool:
     return connections[using].features.has_select_for_update_skip_locked
 
 
-def _mark(rows: list[OutboxEvent], using: str, **fields: object) -> None:
-    OutboxEvent.objects.using(using).filter(pk__in=[row.pk for row in rows]).update(
-        attempts=F("attempts") + 1, **fields
+def _mark(ids: list[int], using: str, **fields: object) -> None:
+    """``attempts + 1`` and ``fields`` on rows ``ids``, in one statement."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    values = [
+        connection.ops.adapt_datetimefield_value(value) if name == "sent_at" else value
+        for name, value in fields.items()
+    ]
+    assignments = ", ".join(f"{quote(name)} = %s" for name in fields)
+    ids_in, id_params = _any(connection, "id", ids)
+    sql = (
+        f"UPDATE {_table(connection)} SET {quote('attempts')} = {quote('attempts')} + 1, "
+        f"{assignments} WHERE {ids_in}"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *id_params])
+
+
+def _table(connection: Any) -> str:
+    return connection.ops.quote_name(OutboxEvent._meta.db_table)
+
+
+def _any(connection: Any, column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``: ``= ANY(array)`` on PostgreSQL, else ``IN (...)``.
+
+    One array parameter keeps the statement the same for every batch (500 placeholders, and as
+    many values to adapt, cost more than the lookup); other databases get a plain IN list.
+    """
+    column = connection.ops.quote_name(column)
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def update_outbox_gauges(*, using: str = "default") -> tuple[int, float]:

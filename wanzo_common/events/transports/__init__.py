@@ -1,9 +1,9 @@
 """Choosing and caching the transport (kombu-style aliases, Django-style dotted paths).
 
 ``get_transport()`` returns one transport per process. librdkafka is not fork-safe: a client
-created before gunicorn or Celery forks must not be used by the children, so the cache is keyed
-by the process id and a forked child builds its own. The cache is dropped when a test changes
-``WANZO_EVENTS``.
+created before gunicorn or Celery forks must not be used by the children, so a forked child
+forgets the cached transport (``os.register_at_fork``; the cache is also keyed by the process
+id) and builds its own. The cache is dropped when a test changes ``WANZO_EVENTS``.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ ALIASES = {
 
 _lock = threading.Lock()
 _cache: dict[int, BaseTransport] = {}
+# This process's transport: what get_transport() returns without a lock or os.getpid().
+_current: BaseTransport | None = None
 
 
 def resolve_transport(name: str) -> type[BaseTransport]:
@@ -88,10 +90,15 @@ def transport_options() -> dict[str, Any]:
 
 def get_transport() -> BaseTransport:
     """The process's transport, created on first use (and again after a fork)."""
-    pid = os.getpid()
-    transport = _cache.get(pid)
+    transport = _current
     if transport is not None:
         return transport
+    return _create_transport()
+
+
+def _create_transport() -> BaseTransport:
+    global _current
+    pid = os.getpid()
     with _lock:
         if pid not in _cache:
             # Clients inherited from a parent process are dropped, not closed: closing a
@@ -101,16 +108,28 @@ def get_transport() -> BaseTransport:
 
             cls = resolve_transport(app_settings.TRANSPORT)
             _cache[pid] = cls(options=transport_options())
-        return _cache[pid]
+        _current = _cache[pid]
+        return _current
 
 
 def reset_transports(*, close: bool = True) -> None:
     """Forget the cached transport (closing it if this process created it)."""
+    global _current
     with _lock:
         transport = _cache.pop(os.getpid(), None)
         _cache.clear()
+        _current = None
     if transport is not None and close:
         transport.close()
+
+
+def _forget_in_child() -> None:
+    global _current, _lock
+    _current = None
+    _lock = threading.Lock()  # another thread may have held the parent's at fork time
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @receiver(setting_changed)

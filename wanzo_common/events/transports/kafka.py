@@ -141,15 +141,7 @@ class Transport(BaseTransport):
         producer = self._producer
         if producer is None:
             producer = self.producer
-        report = reporter(message.topic, raw_type(message.headers))
-        if message.partition is None:
-            try:
-                producer.produce(message.topic, message.value, message.key,
-                                 headers=list(message.headers), on_delivery=report)  # fmt: skip
-            except BufferError:
-                self._produce(message, report, producer)
-        else:
-            self._produce(message, report, producer)
+        self._produce(message, reporter(message.topic, raw_type(message.headers)), producer)
         producer.poll(0)
 
     def flush(self, timeout: float = 10.0) -> int:
