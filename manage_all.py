@@ -549,7 +549,14 @@ def shared_specs(opts: Options) -> list[ProcessSpec]:
         address = DEVBROKER_ADDRESS.read_text().strip()
         # KAFKA_DEV_BROKER: client settings that suit the mock cluster (fast group joins, short
         # fetch waits); a real cluster from KAFKA_BROKERS keeps the defaults.
-        opts.events_env = {"USE_KAFKA": "true", "KAFKA_BROKERS": address, "KAFKA_DEV_BROKER": "true"}
+        opts.events_env = {
+            "USE_KAFKA": "true",
+            "KAFKA_BROKERS": address,
+            "KAFKA_DEV_BROKER": "true",
+            # Long-running consumers: the classic protocol, as on a real cluster. The mock
+            # cluster's KIP-848 groups (fast joins, for tests) redeliver after assignment updates.
+            "KAFKA_GROUP_PROTOCOL": "classic",
+        }
         return True
 
     spec.ready = ready
