@@ -42,6 +42,9 @@ DEFAULTS: dict[str, Any] = {
     # Options for one side only, applied over OPTIONS (e.g. statistics.interval.ms).
     "PRODUCER_OPTIONS": {},
     "CONSUMER_OPTIONS": {},
+    # librdkafka statistics every N ms, exported as kafka_client_*/kafka_broker_* gauges
+    # (kafka_stats.py); 0 disables them.
+    "STATISTICS_INTERVAL_MS": 15000,
     "PARTITIONS": 3,
     "OUTBOX": True,
     "SEND_TIMEOUT": 10.0,
@@ -182,6 +185,7 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
         "TOPIC_PREFIX": env.str("KAFKA_TOPIC_PREFIX", ""),
         "SECURITY": security_config(env),
         "OPTIONS": options,
+        "STATISTICS_INTERVAL_MS": env.int("KAFKA_STATISTICS_INTERVAL_MS", 15000),
         "OUTBOX": env.bool("EVENTS_OUTBOX", True),
         "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),
         "METRICS_PORT": env.int("EVENTS_PROMETHEUS_PORT", None),

@@ -65,6 +65,36 @@ EVENTS_OUTBOX_OLDEST_AGE = _gauge(
     "events_outbox_oldest_age_seconds", "Age of the oldest outbox row not yet sent (0 if none)."
 )
 
+# From librdkafka's statistics (kafka_stats.py): one series per client role and broker.
+KAFKA_CLIENT_QUEUED_MESSAGES = _gauge(
+    "kafka_client_queued_messages",
+    "Messages in the client's queues (waiting to be sent or acknowledged): msg_cnt.",
+    ("role",),
+)
+KAFKA_CLIENT_QUEUED_BYTES = _gauge(
+    "kafka_client_queued_bytes",
+    "Bytes of the messages in the client's queues: msg_size.",
+    ("role",),
+)
+KAFKA_BROKER_RTT = _gauge(
+    "kafka_broker_rtt_seconds", "Average request round-trip time to a broker.", ("role", "broker")
+)
+KAFKA_BROKER_CONNECTED = _gauge(
+    "kafka_broker_connected",
+    "1 if the client's connection to a broker is UP, else 0.",
+    ("role", "broker"),
+)
+KAFKA_BROKER_TX_ERRORS = _gauge(
+    "kafka_broker_tx_errors",
+    "Transmission errors to a broker since the client started.",
+    ("role", "broker"),
+)
+KAFKA_BROKER_RX_ERRORS = _gauge(
+    "kafka_broker_rx_errors",
+    "Receive errors from a broker since the client started.",
+    ("role", "broker"),
+)
+
 
 def message_type(message: Message) -> str:
     return type_label(message.header("ce_type"))

@@ -12,6 +12,9 @@ committed until the engine calls :meth:`KafkaConsumer.store` after a message suc
 background commit then sends the stored offsets every ``auto.commit.interval.ms``, and
 :meth:`KafkaConsumer.close` commits synchronously before leaving the group. A crash can
 therefore only redeliver, never skip (at-least-once).
+
+With ``STATISTICS_INTERVAL_MS`` > 0 both clients hand librdkafka's statistics to
+:mod:`wanzo_common.events.kafka_stats` (gauges); the callback runs inside ``poll()``/``flush()``.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ class Transport(BaseTransport):
             **dict(self.options.get("security") or {}),
         }
         self.extra = dict(self.options.get("config") or {})
+        if "statistics_interval_ms" not in self.options:
+            self.options["statistics_interval_ms"] = _statistics_interval()
         self._producer: Producer | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
@@ -200,6 +205,18 @@ class Transport(BaseTransport):
             if remaining:
                 logger.warning("events: %d message(s) undelivered at close", remaining)
         self._producer = None
+
+
+def _statistics_interval() -> int:
+    """``STATISTICS_INTERVAL_MS`` for a transport built without that option (0 without Django)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wanzo_common.events.conf import app_settings
+
+    try:
+        return app_settings.STATISTICS_INTERVAL_MS
+    except ImproperlyConfigured:  # no Django settings: librdkafka statistics stay off
+        return 0
 
 
 def _flush_at_exit(transport: Transport) -> None:

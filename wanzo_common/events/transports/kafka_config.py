@@ -5,7 +5,9 @@
 consumer property and will be ignored by this producer instance") and vice versa. So each
 client gets only the keys that apply to it, by the scope librdkafka documents for them (the
 ``C/P`` column of its CONFIGURATION.md); keys we do not know go to both, as before.
-``PRODUCER_OPTIONS`` and ``CONSUMER_OPTIONS`` add keys for one side only. Nothing here imports
+``PRODUCER_OPTIONS`` and ``CONSUMER_OPTIONS`` add keys for one side only. The
+``statistics_interval_ms`` option (``STATISTICS_INTERVAL_MS``) adds librdkafka's statistics
+callback to both, under the options so an explicit ``stats_cb`` still wins. Nothing here imports
 confluent-kafka.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from wanzo_common.events.kafka_stats import statistics_config
 
 __all__ = [
     "CONSUMER_DEFAULTS",
@@ -68,6 +72,14 @@ def _without(options: Mapping[str, Any] | None, excluded: frozenset[str]) -> dic
     return {key: value for key, value in (options or {}).items() if key not in excluded}
 
 
+def _statistics(options: Mapping[str, Any], *, role: str) -> dict[str, Any]:
+    try:
+        interval = int(options.get("statistics_interval_ms") or 0)
+    except (TypeError, ValueError):  # a bad setting must not stop the client: no statistics
+        interval = 0
+    return statistics_config(role=role, interval_ms=interval)
+
+
 def producer_config(common: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
     """The producer's configuration: connection, our defaults, then the producer's options.
 
@@ -77,6 +89,7 @@ def producer_config(common: Mapping[str, Any], options: Mapping[str, Any]) -> di
     return {
         **common,
         **PRODUCER_DEFAULTS,
+        **_statistics(options, role="producer"),
         **_without(options.get("config"), CONSUMER_ONLY),
         **dict(options.get("producer_config") or {}),
     }
@@ -99,6 +112,7 @@ def consumer_config(
         **CONSUMER_DEFAULTS,
         "group.id": group_id,
         "auto.offset.reset": "earliest" if from_beginning else "latest",
+        **_statistics(options, role="consumer"),
         **_without(options.get("config"), PRODUCER_ONLY),
         **dict(options.get("consumer_config") or {}),
     }
