@@ -13,6 +13,9 @@ checked before a message only when one may have gone bad (see :mod:`.connections
 Errors that are not the message's fault (the database or the DLQ unreachable) stop the engine
 with :class:`FatalConsumerError` without storing the offset: the process exits non-zero, its
 supervisor restarts it, and the message is redelivered.
+
+This module keeps the loop (polling, limits, stopping, offsets, lag); what happens to one
+message lives in :mod:`.dispatch`. Every public name is importable from here as before.
 """
 
 from __future__ import annotations
@@ -23,31 +26,29 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-
-from django.db import InterfaceError, OperationalError, transaction
 
 from wanzo_common.events import deadletter, metrics
 from wanzo_common.events.conf import app_settings
-from wanzo_common.events.connections import ConnectionGuard, close_old_connections
-from wanzo_common.events.envelope import Event, InvalidEvent
+from wanzo_common.events.connections import ConnectionGuard
+
+# ``x as x``: re-exported, so code importing them from here still works after the split.
+from wanzo_common.events.connections import close_old_connections as close_old_connections
+from wanzo_common.events.dispatch import INFRASTRUCTURE_ERRORS as INFRASTRUCTURE_ERRORS
+from wanzo_common.events.dispatch import (
+    FatalConsumerError,
+    MessageDispatcher,
+    Outcome,
+    _Interrupted,
+)
 from wanzo_common.events.registry import (
     Delivery,
-    Handler,
     HandlerRegistry,
     RejectEvent,
     autodiscover,
     current_delivery,
     registry,
 )
-from wanzo_common.events.registry import _delivery as _current
-from wanzo_common.events.transports import (
-    BaseConsumer,
-    BaseTransport,
-    DeliveryError,
-    Message,
-    get_transport,
-)
+from wanzo_common.events.transports import BaseConsumer, BaseTransport, Message, get_transport
 
 logger = logging.getLogger(__name__)
 
@@ -61,24 +62,7 @@ __all__ = [
     "current_delivery",
 ]
 
-# Errors that say the database is unreachable, not that the event is bad: never dead-letter.
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
 LAG_INTERVAL = 5.0
-
-
-class Outcome(StrEnum):
-    HANDLED = "handled"
-    DUPLICATE = "duplicate"
-    IGNORED = "ignored"
-    DEAD_LETTERED = "dead_lettered"
-
-
-class FatalConsumerError(Exception):
-    """The engine cannot go on safely (the current message's offset was not stored)."""
-
-
-class _Interrupted(Exception):
-    """stop() was called while a message waited for its next attempt."""
 
 
 @dataclass
@@ -118,7 +102,7 @@ class _Limits:
         return ""
 
 
-class ConsumerEngine:
+class ConsumerEngine(MessageDispatcher):
     """Consume ``topics`` as consumer group ``group`` and dispatch to the registered handlers."""
 
     def __init__(
@@ -225,130 +209,11 @@ class ConsumerEngine:
         consumer.store(message)
         return outcome
 
-    # -- one message ----------------------------------------------------------------------
-
-    def handle(self, message: Message) -> Outcome:
-        """Decode, dispatch and (if need be) dead-letter one message; does not store its offset."""
-        self._connections.before_message()
-        outcome = None
-        try:
-            outcome = self._handle(message)
-        finally:
-            failed = outcome is None or outcome is Outcome.DEAD_LETTERED
-            self._connections.after_message(failed=failed)
-        return outcome
-
-    def _handle(self, message: Message) -> Outcome:
-        type_name = _header(message, "ce_type")
-        if type_name and _is_known_type(type_name) and not self._handlers(type_name):
-            # Skipped before decoding: a service reads whole family topics and handles few types.
-            self._count(message, type_name, Outcome.IGNORED)
-            return Outcome.IGNORED
-        try:
-            event = Event.from_message(message)
-        except InvalidEvent as exc:
-            return self.dead_letter(message, reason=exc.reason, error=str(exc), attempts=0)
-        return self._dispatch(message, event, self._handlers(event.type))
-
-    def _handlers(self, type_name: str) -> list[Handler]:
-        return self.registry.handlers_for(type_name, group=self.group)
-
-    def _dispatch(self, message: Message, event: Event, handlers: list[Handler]) -> Outcome:
-        if not handlers:
-            self._count(message, event.type, Outcome.IGNORED)
-            return Outcome.IGNORED
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                outcome = self._apply(Delivery(self.group, message, attempt), event, handlers)
-            except RejectEvent as exc:
-                return self.dead_letter(
-                    message, reason="rejected", error=_describe(exc), attempts=attempt
-                )
-            except Exception as exc:  # noqa: BLE001  (any handler error is retried, then dead-lettered)
-                if attempt < self.max_attempts:
-                    self._retry_later(message, event, exc, attempt)
-                    continue
-                if isinstance(exc, INFRASTRUCTURE_ERRORS):
-                    raise FatalConsumerError(f"database unavailable: {type(exc).__name__}") from exc
-                return self.dead_letter(
-                    message, reason="max_attempts", error=_describe(exc), attempts=attempt
-                )
-            self._count(message, event.type, outcome)
-            return outcome
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _apply(self, delivery: Delivery, event: Event, handlers: list[Handler]) -> Outcome:
-        """Run the handlers and claim the inbox row in one transaction: all or nothing."""
-        from wanzo_common.events.models import InboxEvent
-
-        started = time.perf_counter()
-        token = _current.set(delivery)
-        try:
-            with transaction.atomic(using=self.database):
-                if not InboxEvent.objects.claim(
-                    group=self.group, event_id=event.id, type_name=event.type, using=self.database
-                ):
-                    return Outcome.DUPLICATE
-                for entry in handlers:
-                    entry.func(event)
-            return Outcome.HANDLED
-        finally:
-            _current.reset(token)
-            # Failed attempts are timed too: a slow failure is what one wants to see.
-            metrics.KAFKA_EVENT_HANDLER_DURATION.labels(type=event.type).observe(
-                time.perf_counter() - started
-            )
-
-    def _retry_later(self, message: Message, event: Event, exc: Exception, attempt: int) -> None:
-        delay = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
-        # The exception's class only: its message may quote personal data (e.g. a unique key).
-        logger.warning(
-            "handler failed for event %s (%s), attempt %d/%d: %s; retrying in %.2fs",
-            event.id,
-            event.type,
-            attempt,
-            self.max_attempts,
-            type(exc).__name__,
-            delay,
-        )
-        self._count(message, event.type, "retried")
-        if self._wait(delay):
-            raise _Interrupted
-        close_old_connections()
-
     def _wait(self, delay: float) -> bool:
         """Sleep between attempts; True if stop() was called meanwhile (tests replace it)."""
         return self._stop.wait(delay)
 
-    # -- dead letters ---------------------------------------------------------------------
-
-    def dead_letter(self, message: Message, *, reason: str, error: str, attempts: int) -> Outcome:
-        """Send ``message`` unchanged to ``<group>.dlq`` with ``dlq_*`` headers saying why."""
-        letter = deadletter.wrap(
-            message, group=self.group, reason=reason, error=error, attempts=attempts
-        )
-        try:
-            self.transport.send([letter], timeout=app_settings.SEND_TIMEOUT)
-        except DeliveryError as exc:
-            raise FatalConsumerError(f"cannot write to {letter.topic}") from exc
-        logger.warning(
-            "dead-lettered %s[%s]@%s to %s: %s",
-            message.topic,
-            message.partition,
-            message.offset,
-            letter.topic,
-            reason,
-        )
-        metrics.KAFKA_DEAD_LETTERS.labels(topic=message.topic, reason=reason).inc()
-        self._count(message, _header(message, "ce_type") or "unknown", Outcome.DEAD_LETTERED)
-        return Outcome.DEAD_LETTERED
-
     # -- metrics --------------------------------------------------------------------------
-
-    def _count(self, message: Message, type_name: str, outcome: Outcome | str) -> None:
-        label = type_name if _is_known_type(type_name) else "unknown"  # keep labels bounded
-        value = outcome.value if isinstance(outcome, Outcome) else outcome
-        metrics.KAFKA_EVENTS_CONSUMED.labels(topic=message.topic, type=label, outcome=value).inc()
 
     def _report_lag(self, consumer: BaseConsumer, *, every: float = 0.0) -> None:
         now = time.monotonic()
@@ -371,26 +236,6 @@ def default_topics() -> list[str]:
         return [configured] if isinstance(configured, str) else list(configured)
     prefix = app_settings.TOPIC_PREFIX or ""
     return [prefix + name for name in app_settings.TOPICS.values()]
-
-
-def _header(message: Message, name: str) -> str | None:
-    raw = message.header(name)
-    if raw is None:
-        return None
-    try:
-        return raw.decode()
-    except UnicodeDecodeError:
-        return None
-
-
-def _is_known_type(type_name: str) -> bool:
-    from wanzo_common.events import types
-
-    return type_name in types.REGISTRY
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _deadline(timeout: float | None) -> float | None:
