@@ -288,8 +288,7 @@ def test_up_serves_a_service_and_stops_cleanly_on_sigterm(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, log_path.read_text()
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop_up(proc)
     assert manage_all.port_is_free(app_port) and manage_all.port_is_free(metrics_port)
     output = log_path.read_text()
     assert f"http://127.0.0.1:{metrics_port}/metrics" in output
@@ -329,6 +328,17 @@ def wait_for(condition, what: str, *, proc=None, log: Path | None = None, timeou
         if time.monotonic() > deadline:
             pytest.fail(f"timed out waiting for {what}" + (f":\n{log.read_text()}" if log else ""))
         time.sleep(0.2)
+
+
+def stop_up(proc: subprocess.Popen) -> None:
+    """Stop a `manage_all.py up` left running by a failed test: SIGTERM lets it stop its
+    children (a SIGKILL would orphan them, holding their ports for later tests)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def copy_of_repo(target: Path, *, service: str) -> Path:
@@ -382,5 +392,4 @@ def test_up_runs_a_broker_and_events_flow_between_services(tmp_path):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, log_path.read_text()
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop_up(proc)
