@@ -17,6 +17,7 @@ from dotenv import dotenv_values
 
 from wanzo_common.events.conf import BEAT_SCHEDULE as EVENTS_BEAT_SCHEDULE
 from wanzo_common.events.conf import events_settings
+from wanzo_common.monitoring.conf import DEFAULTS as MONITORING_DEFAULTS
 
 SHARED_APPS = [
     "django.contrib.contenttypes",
@@ -86,6 +87,7 @@ def build(
     """Return the settings every service shares, as a dict to merge into its globals."""
     env = Env(base_dir / ".env")
     debug = env.bool("DJANGO_DEBUG", False)
+    broker_url = env.str("CELERY_BROKER_URL")
     secret_key = env.str("DJANGO_SECRET_KEY")
     if secret_key is None:
         # A throwaway key: fine for tests and a first `make up`, refused by the deploy check.
@@ -117,15 +119,17 @@ def build(
         "WANZO_MONITORING": {
             "PORT": env.int("PROMETHEUS_PORT", metrics_port),
             "CELERY_PORT": env.int("CELERY_PROMETHEUS_PORT", celery_metrics_port),
-            "BIND_ADDRESS": env.str("PROMETHEUS_BIND_ADDRESS", "127.0.0.1"),
+            "BIND_ADDRESS": env.str("PROMETHEUS_BIND_ADDRESS", MONITORING_DEFAULTS["BIND_ADDRESS"]),
             "BEARER_TOKEN": env.str("PROMETHEUS_BEARER_TOKEN"),
             "BASIC_AUTH": env.str("PROMETHEUS_BASIC_AUTH"),
-            "ACTIVE_USERS_WINDOW": env.int("ACTIVE_USERS_WINDOW", 300),
+            "ACTIVE_USERS_WINDOW": env.int(
+                "ACTIVE_USERS_WINDOW", MONITORING_DEFAULTS["ACTIVE_USERS_WINDOW"]
+            ),
         },
         "WANZO_EVENTS": events_settings(env, service),
-        "CELERY_BROKER_URL": env.str("CELERY_BROKER_URL"),
+        "CELERY_BROKER_URL": broker_url,
         "CELERY_BEAT_SCHEDULE": {**EVENTS_BEAT_SCHEDULE},
-        "CELERY_TASK_ALWAYS_EAGER": env.str("CELERY_BROKER_URL") is None,
+        "CELERY_TASK_ALWAYS_EAGER": broker_url is None,
         "LOGGING": logging_config(
             json_logs=env.str("LOG_FORMAT", "text") == "json",
             level=env.str("LOG_LEVEL", "INFO"),

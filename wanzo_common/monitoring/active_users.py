@@ -17,13 +17,14 @@ import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+# conf imports only django.conf: this module stays importable before prometheus_client is.
+from wanzo_common.monitoring.conf import monitoring_settings
+
 FILE_PREFIX = "active_users_"
 FILE_SUFFIX = ".log"
 
 
 def _window() -> float:
-    from wanzo_common.monitoring.conf import monitoring_settings
-
     return float(monitoring_settings.ACTIVE_USERS_WINDOW)
 
 

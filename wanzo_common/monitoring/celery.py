@@ -7,18 +7,12 @@ that exit are folded by the exporter at the next scrape.
 
 from __future__ import annotations
 
-import logging
-import os
-import shutil
-from pathlib import Path
 from time import perf_counter
 
 from celery import signals
 
 from wanzo_common.monitoring import multiprocess
 from wanzo_common.monitoring.metrics import counter, histogram
-
-logger = logging.getLogger(__name__)
 
 TASKS = counter(
     "celery_tasks_total", "Celery tasks finished, by task name and state.", labels=("task", "state")
@@ -33,23 +27,16 @@ _exporter = None
 @signals.worker_init.connect
 def _start_exporter(sender=None, **kwargs) -> None:
     global _exporter
-    from wanzo_common.monitoring.conf import monitoring_settings as conf
-    from wanzo_common.monitoring.exporter import start_exporter
+    from wanzo_common.monitoring.exporter import start_configured
 
-    if _exporter is not None or conf.EXPORTER == "off":
-        return
-    try:
-        _exporter = start_exporter(port=int(conf.CELERY_PORT))
-    except OSError as exc:
-        logger.error("Celery metrics exporter could not bind port %s: %s", conf.CELERY_PORT, exc)
+    if _exporter is None:
+        _exporter = start_configured(port_setting="CELERY_PORT", label="Celery metrics exporter")
 
 
 @signals.worker_shutdown.connect
 def _remove_directory(sender=None, **kwargs) -> None:
     """Remove the directory ``prepare_celery_worker`` made for this worker (not one set by hand)."""
-    path = multiprocess.directory()
-    if path and Path(path).name.endswith(f"-celery-{os.getpid()}"):
-        shutil.rmtree(path, ignore_errors=True)
+    multiprocess.remove_if_ours(multiprocess.directory())
 
 
 @signals.task_prerun.connect

@@ -94,12 +94,17 @@ def check_exporter_auth(app_configs=None, **kwargs) -> list[Error]:
                 id="wanzo_monitoring.E007",
             )
         )
-    window = monitoring_settings.ACTIVE_USERS_WINDOW
-    if not isinstance(window, int) or window <= 0:
-        errors.append(
-            Error(
-                f"ACTIVE_USERS_WINDOW must be a positive number of seconds, got {window!r}.",
-                id="wanzo_monitoring.E008",
-            )
-        )
     return errors
+
+
+@register("wanzo_monitoring")
+def check_active_users_window(app_configs=None, **kwargs) -> list[Error]:
+    window = monitoring_settings.ACTIVE_USERS_WINDOW
+    if isinstance(window, int) and window > 0:
+        return []
+    return [
+        Error(
+            f"ACTIVE_USERS_WINDOW must be a positive number of seconds, got {window!r}.",
+            id="wanzo_monitoring.E008",
+        )
+    ]

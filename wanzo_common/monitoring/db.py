@@ -7,42 +7,15 @@ swapping the ENGINE as django-prometheus does. A query that raises is still obse
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable
 from time import perf_counter
 
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from wanzo_common.monitoring.metrics import DB_QUERY_DURATION
+from wanzo_common.monitoring.metrics import DB_QUERY_DURATION, fast_observe
 
 _OPERATIONS = {"SELECT": "select", "INSERT": "insert", "UPDATE": "update", "DELETE": "delete"}
-
-
-def fast_observe(child) -> Callable[[float], None]:
-    """``child.observe`` for a labelled histogram child, minus the work it never needs.
-
-    ``Histogram.observe`` checks the metric is observable and scans the buckets one by one; a
-    child is always observable and the bounds are sorted, so adding to the sum and to the
-    first bucket whose bound is >= the amount (``bisect_left``) does the same. In multiprocess
-    mode every one of those value updates is a locked write to an mmap'd file, so this path
-    is worth keeping short. Falls back to the public method if prometheus_client's layout
-    (``_sum``, ``_buckets``, ``_upper_bounds``) ever changes.
-    """
-    try:
-        add_to_sum = child._sum.inc
-        bounds = tuple(child._upper_bounds)
-        buckets = tuple(bucket.inc for bucket in child._buckets)
-    except AttributeError:
-        return child.observe
-    if len(bounds) != len(buckets) or bounds[-1] != float("inf"):
-        return child.observe
-
-    def observe(amount: float) -> None:
-        add_to_sum(amount)
-        buckets[bisect_left(bounds, amount)](1)
-
-    return observe
 
 
 def operation_of(sql) -> str:

@@ -39,8 +39,8 @@ class FoldingMultiProcessCollector(MultiProcessCollector):
     """Folds dead processes' files, then reads the rest, all under the directory lock."""
 
     def collect(self):
-        multiprocess.compact(self._path)
         with multiprocess.locked(self._path):
+            multiprocess.fold_dead(self._path)
             return list(super().collect())
 
 
@@ -108,3 +108,18 @@ def start_exporter(*, port: int, address: str | None = None, registry=None) -> W
     thread.start()
     logger.info("metrics exporter listening on http://%s:%s/metrics", address, server.server_port)
     return server
+
+
+def start_configured(*, port_setting: str, label: str = "metrics exporter") -> WSGIServer | None:
+    """``start_exporter`` on the port the monitoring setting ``port_setting`` names, unless
+    ``EXPORTER`` is "off". A port already taken is logged, not raised: the app serves on."""
+    from wanzo_common.monitoring.conf import monitoring_settings as conf
+
+    if conf.EXPORTER == "off":
+        return None
+    port = getattr(conf, port_setting)
+    try:
+        return start_exporter(port=int(port))
+    except OSError as exc:
+        logger.error("%s could not bind port %s: %s", label, port, exc)
+        return None

@@ -10,25 +10,18 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 from wanzo_common.monitoring import multiprocess
 
 _exporter = None
 
 
-def default_directory(port: str | int) -> Path:
-    base = os.environ.get("WANZO_METRICS_DIR") or tempfile.gettempdir()
-    port = re.sub(r"[^\w.-]", "_", str(port))  # a unix socket bind is a path: keep one level
-    return Path(base) / "wanzo-metrics" / f"gunicorn-{port}-{os.getpid()}"
-
-
 def on_starting(server) -> None:
     """Runs in the master before anything is imported from the app."""
     path = os.environ.pop(multiprocess.ENV, None)
-    multiprocess.enable(path or default_directory(server.cfg.bind[0].rsplit(":", 1)[-1]))
+    port = server.cfg.bind[0].rsplit(":", 1)[-1]
+    port = re.sub(r"[^\w.-]", "_", port)  # a unix socket bind is a path: keep one level
+    multiprocess.enable(path or multiprocess.default_directory(f"gunicorn-{port}"))
 
 
 def _settings_module(server) -> str:
@@ -64,6 +57,4 @@ def child_exit(server, worker) -> None:
 def on_exit(server) -> None:
     if _exporter is not None:
         _exporter.shutdown()
-    path = os.environ.get(multiprocess.ENV)
-    if path and Path(path).parent.name == "wanzo-metrics":  # only a directory we made
-        shutil.rmtree(path, ignore_errors=True)
+    multiprocess.remove_if_ours(multiprocess.directory())

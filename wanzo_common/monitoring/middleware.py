@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
 from time import perf_counter
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
@@ -20,8 +19,13 @@ from django.utils.functional import SimpleLazyObject, empty
 
 from wanzo_common.monitoring import logging as request_logging
 from wanzo_common.monitoring.active_users import ACTIVE_USERS
-from wanzo_common.monitoring.db import fast_observe
-from wanzo_common.monitoring.metrics import HTTP_DURATION, HTTP_IN_PROGRESS, HTTP_REQUESTS
+from wanzo_common.monitoring.metrics import (
+    HTTP_DURATION,
+    HTTP_IN_PROGRESS,
+    HTTP_REQUESTS,
+    fast_inc,
+    fast_observe,
+)
 
 UNMATCHED_ROUTE = "<unmatched>"
 OTHER_METHOD = "OTHER"
@@ -33,14 +37,6 @@ KNOWN_METHODS = frozenset(
 def route_of(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     return match.route if match is not None and match.route else UNMATCHED_ROUTE
-
-
-def _fast_inc(metric) -> Callable[[float], None]:
-    """``metric._value.inc``: what ``Counter.inc(1)`` and ``Gauge.inc()/dec()`` come down to
-    for an unlabelled gauge or a labelled child, without their per-call checks (see
-    ``db.fast_observe``). The public ``inc`` if prometheus_client's layout changes."""
-    value = getattr(metric, "_value", None)
-    return value.inc if value is not None and callable(getattr(value, "inc", None)) else metric.inc
 
 
 def _authenticated_user_pk(request: HttpRequest):
@@ -65,7 +61,7 @@ class PrometheusMiddleware:
         self.get_response = get_response
         # (method, route, status) -> (add to the counter, observe the histogram) of that child
         self._children: dict[tuple[str, str, int], tuple] = {}
-        self._add_in_progress = _fast_inc(HTTP_IN_PROGRESS)
+        self._add_in_progress = fast_inc(HTTP_IN_PROGRESS)
         self._is_async = iscoroutinefunction(get_response)
         if self._is_async:
             markcoroutinefunction(self)
@@ -109,7 +105,7 @@ class PrometheusMiddleware:
         if children is None:
             labels = (key[0], key[1], str(status))
             children = (
-                _fast_inc(HTTP_REQUESTS.labels(*labels)),
+                fast_inc(HTTP_REQUESTS.labels(*labels)),
                 fast_observe(HTTP_DURATION.labels(*labels)),
             )
             self._children[key] = children

@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ from wanzo_common.monitoring import active_users
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 LOCK_NAME = ".wanzo-metrics.lock"
 ARCHIVE = "archive"
+PARENT = "wanzo-metrics"  # the parent of the directories default_directory makes
 _DB_FILE = re.compile(r"^(?P<prefix>(?:gauge_[a-z]+)|counter|histogram|summary)_(?P<pid>\d+)\.db$")
 _ADDITIVE = {"counter", "histogram", "summary", "gauge_sum"}
 
@@ -74,8 +76,27 @@ def prepare_celery_worker(*, service: str) -> None:
     if os.environ.get(ENV):  # set by the operator: use it, cleared like ours
         prepare_directory(os.environ[ENV])
         return
+    enable(default_directory(f"{service}-celery"))
+
+
+def default_directory(name: str) -> Path:
+    """``$WANZO_METRICS_DIR`` (else the temp dir) ``/wanzo-metrics/<name>-<pid>``: one directory
+    per server process, so servers on one host never share files."""
     base = os.environ.get("WANZO_METRICS_DIR") or tempfile.gettempdir()
-    enable(Path(base) / "wanzo-metrics" / f"{service}-celery-{os.getpid()}")
+    return Path(base) / PARENT / f"{name}-{os.getpid()}"
+
+
+def remove_if_ours(path: str | os.PathLike | None) -> None:
+    """Remove ``path`` if it is a directory :func:`default_directory` made in this process.
+
+    A directory the operator set (``PROMETHEUS_MULTIPROC_DIR``) is left alone, and so is one
+    made by another process: a child must not remove its parent's.
+    """
+    if not path:
+        return
+    path = Path(path)
+    if path.parent.name == PARENT and path.name.endswith(f"-{os.getpid()}"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager
@@ -159,10 +180,16 @@ def fold_process(pid: int, path: str | os.PathLike) -> None:
 def compact(path: str | os.PathLike, *, dead: set[int] | None = None) -> set[int]:
     """Fold the files of every dead process (or of ``dead``); returns the pids folded."""
     with locked(path):
-        if dead is None:
-            dead = {pid for pid in pids_with_files(path) if pid != os.getpid() and not pid_alive(pid)}
-        for pid in dead:
-            fold_process(pid, path)
+        return fold_dead(path, dead=dead)
+
+
+def fold_dead(path: str | os.PathLike, *, dead: set[int] | None = None) -> set[int]:
+    """:func:`compact` for a caller that already holds the lock (the exporter, which reads the
+    files under the same acquisition)."""
+    if dead is None:
+        dead = {pid for pid in pids_with_files(path) if pid != os.getpid() and not pid_alive(pid)}
+    for pid in dead:
+        fold_process(pid, path)
     return dead
 
 

@@ -7,11 +7,9 @@ only the serving process binds. Other commands (migrate, shell, test) bind nothi
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
-logger = logging.getLogger(__name__)
 _server = None
 
 
@@ -25,12 +23,7 @@ def is_serving_process(argv: list[str] | None = None, environ=None) -> bool:
 
 def start_if_serving() -> None:
     global _server
-    from wanzo_common.monitoring.conf import monitoring_settings as conf
-    from wanzo_common.monitoring.exporter import start_exporter
+    if _server is None and is_serving_process():
+        from wanzo_common.monitoring.exporter import start_configured
 
-    if _server is not None or conf.EXPORTER == "off" or not is_serving_process():
-        return
-    try:
-        _server = start_exporter(port=int(conf.PORT))
-    except OSError as exc:
-        logger.error("metrics exporter could not bind port %s: %s", conf.PORT, exc)
+        _server = start_configured(port_setting="PORT")
