@@ -43,6 +43,25 @@ def broker() -> Iterator[tuple[str, bool]]:
         stop_devbroker(process)
 
 
+@contextlib.contextmanager
+def database_run(title: str, *, quick: bool) -> Iterator[tuple[str, bool, dict]]:
+    """A bench run on the bench database: yields (brokers, is_dev_broker, env).
+
+    Creates and migrates the database, starts the broker, sets Django up and prints the
+    header; prints the footer when the run ends.
+    """
+    url = database_url()
+    ensure_database(url)
+    started = time.perf_counter()
+    with broker() as (brokers, dev):
+        env = setup_django(brokers=brokers, dev=dev, database_url=url)
+        migrate()
+        header(title, brokers=brokers, dev=dev, quick=quick)
+        print(f"  database: {url.rsplit('@', 1)[-1]}")
+        yield brokers, dev, env
+        footer(started)
+
+
 def child_env(*, brokers: str, dev: bool, database_url: str | None, prefix: str) -> dict:
     """The variables ``_events_settings`` reads (also given to child processes).
 

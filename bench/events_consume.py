@@ -199,16 +199,9 @@ def main() -> None:
     rounds = args.rounds or (2 if args.quick else 3)
     count = args.events or (1_000 if args.quick else 3_000)
     seconds = args.seconds or (8.0 if args.quick else 20.0)
-    url = common.database_url()
-    common.ensure_database(url)
-    started = time.perf_counter()
-    with common.broker() as (brokers, dev):
-        env = common.setup_django(brokers=brokers, dev=dev, database_url=url)
-        common.migrate()
+    title = "events_consume: ConsumerEngine vs raw consumer; latency"
+    with common.database_run(title, quick=args.quick) as (_brokers, _dev, env):
         common.empty_events_tables()
-        common.header("events_consume: ConsumerEngine vs raw consumer; latency",
-                      brokers=brokers, dev=dev, quick=args.quick)  # fmt: skip
-        print(f"  database: {url.rsplit('@', 1)[-1]}")
         from wanzo_common.events.transports import get_transport
 
         transport = get_transport()
@@ -221,7 +214,6 @@ def main() -> None:
             report_latency(samples, sent, rate=args.rate, consumers=consumers)
         common.empty_events_tables()
         common.close_clients()
-        common.footer(started)
 
 
 if __name__ == "__main__":

@@ -145,24 +145,16 @@ def main() -> None:
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 3)
     count = args.events or (5_000 if args.quick else 20_000)
-    url = common.database_url()
-    common.ensure_database(url)
-    started = time.perf_counter()
-    with common.broker() as (brokers, dev):
-        common.setup_django(brokers=brokers, dev=dev, database_url=url)
+    title = "events_outbox: relay throughput on PostgreSQL"
+    with common.database_run(title, quick=args.quick) as (brokers, _dev, _env):
         from wanzo_common.events.conf import app_settings
 
-        common.migrate()
         batch = args.batch or app_settings.RELAY_BATCH
-        common.header("events_outbox: relay throughput on PostgreSQL",
-                      brokers=brokers, dev=dev, quick=args.quick)  # fmt: skip
-        print(f"  database: {url.rsplit('@', 1)[-1]}")
         figures = bench(brokers=brokers, rounds=rounds, count=count, per_tx=args.per_tx,
                         batch=batch)  # fmt: skip
         common.empty_events_tables()
         common.close_clients()
         report(figures, rounds=rounds, count=count, per_tx=args.per_tx, batch=batch)
-        common.footer(started)
 
 
 if __name__ == "__main__":

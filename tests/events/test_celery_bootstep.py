@@ -19,24 +19,18 @@ from wanzo_common.events import celery as events_celery
 from wanzo_common.events.celery import ConsumerThread, EventsConsumerStep, install
 from wanzo_common.events.consumer import ConsumerEngine, FatalConsumerError
 from wanzo_common.events.envelope import Event
-from wanzo_common.events.transports import get_transport
 from wanzo_common.events.types import get_type
 
 TOPIC = "wanzo.users"
 
 
 @pytest.fixture
-def transport(settings):
-    settings.WANZO_EVENTS = {
-        "TRANSPORT": "mock",
+def events_settings():
+    return {
         "CONSUMER_GROUP_ID": "celery-unit",
         "CONSUME_TOPICS": [TOPIC],
         "CELERY_CONSUMER": True,
     }
-    transport = get_transport()
-    transport.reset()
-    yield transport
-    transport.reset()
 
 
 @pytest.fixture

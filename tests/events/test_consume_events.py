@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from tests.testapp.models import Effect
 from wanzo_common.events.envelope import Event
 from wanzo_common.events.registry import registry
-from wanzo_common.events.transports import Message, get_transport
+from wanzo_common.events.transports import Message
 from wanzo_common.events.types import get_type
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +23,8 @@ TOPIC = "wanzo.users"
 
 
 @pytest.fixture
-def transport(settings):
-    settings.WANZO_EVENTS = {"TRANSPORT": "mock", "CONSUMER_GROUP_ID": "cmd", "MAX_ATTEMPTS": 1}
-    transport = get_transport()
-    transport.reset()
-    yield transport
-    transport.reset()
+def events_settings():
+    return {"CONSUMER_GROUP_ID": "cmd", "MAX_ATTEMPTS": 1}
 
 
 def send_events(

@@ -19,7 +19,7 @@ from wanzo_common.events.consumer import ConsumerEngine, FatalConsumerError, Out
 from wanzo_common.events.envelope import Event
 from wanzo_common.events.models import InboxEvent
 from wanzo_common.events.registry import HandlerRegistry
-from wanzo_common.events.transports import DeliveryError, Message, get_transport
+from wanzo_common.events.transports import DeliveryError, Message
 from wanzo_common.events.types import get_type
 from wanzo_common.monitoring.testing import metric_value
 
@@ -29,18 +29,13 @@ TOPIC = "wanzo.users"
 
 
 @pytest.fixture
-def transport(settings):
-    settings.WANZO_EVENTS = {
-        "TRANSPORT": "mock",
+def events_settings():
+    return {
         "CONSUMER_GROUP_ID": "unit",
         "MAX_ATTEMPTS": 3,
         "RETRY_BACKOFF": 0.2,
         "RETRY_BACKOFF_MAX": 0.3,
     }
-    transport = get_transport()
-    transport.reset()
-    yield transport
-    transport.reset()
 
 
 @pytest.fixture

@@ -5,17 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wanzo_common.events import deadletter
-from wanzo_common.events.transports import Message, get_transport
-
-
-@pytest.fixture
-def transport(settings):
-    settings.WANZO_EVENTS = {"TRANSPORT": "mock"}
-    transport = get_transport()
-    transport.reset()
-    yield transport
-    transport.reset()
-
+from wanzo_common.events.transports import Message
 
 ORIGINAL = Message(
     topic="wanzo.users",

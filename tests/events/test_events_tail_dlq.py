@@ -11,19 +11,15 @@ from django.core.management import CommandError, call_command
 from tests.testapp.models import Effect
 from wanzo_common.events.consumer import ConsumerEngine
 from wanzo_common.events.envelope import Event
-from wanzo_common.events.transports import Message, get_transport
+from wanzo_common.events.transports import Message
 from wanzo_common.events.types import get_type
 
 TOPIC = "wanzo.users"
 
 
 @pytest.fixture
-def transport(settings):
-    settings.WANZO_EVENTS = {"TRANSPORT": "mock", "CONSUMER_GROUP_ID": "ops", "MAX_ATTEMPTS": 1}
-    transport = get_transport()
-    transport.reset()
-    yield transport
-    transport.reset()
+def events_settings():
+    return {"CONSUMER_GROUP_ID": "ops", "MAX_ATTEMPTS": 1}
 
 
 def events_command(*args: str) -> list[str]:

@@ -9,6 +9,7 @@ from wanzo_common.events.exceptions import InvalidEvent
 from wanzo_common.events.models import OutboxEvent
 from wanzo_common.events.publisher import publish
 from wanzo_common.events.testing import assert_published
+from wanzo_common.monitoring.logging import reset_request_id, set_request_id
 
 pytest_plugins = ["wanzo_common.events.testing"]
 
@@ -78,12 +79,11 @@ def test_invalid_payload_raises_before_anything_is_written(mock_transport):
 
 
 def test_correlation_id_comes_from_the_request_context(mock_transport):
-    logging_module = pytest.importorskip("wanzo_common.monitoring.logging")
-    token = logging_module.set_request_id("req-abc")
+    token = set_request_id("req-abc")
     try:
         event = publish("auth.logout", {"userId": "u-1"}, immediate=True)
     finally:
-        logging_module.reset_request_id(token)
+        reset_request_id(token)
     assert event.correlation_id == "req-abc"
     assert (
         publish("auth.logout", {"userId": "u"}, immediate=True, correlation_id="x").correlation_id
@@ -91,13 +91,7 @@ def test_correlation_id_comes_from_the_request_context(mock_transport):
     )
 
 
-def test_missing_request_context_helper_is_tolerated(mock_transport, monkeypatch):
-    import sys
-
-    from wanzo_common.events import publisher
-
-    monkeypatch.setitem(sys.modules, "wanzo_common.monitoring.logging", None)
-    monkeypatch.setattr(publisher, "_getter", publisher._UNRESOLVED)
+def test_no_request_context_means_no_correlation_id(mock_transport):
     assert publish("auth.logout", {"userId": "u-1"}, immediate=True).correlation_id is None
 
 

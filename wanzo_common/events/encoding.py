@@ -20,7 +20,6 @@ __all__ = [
     "encode_json",
     "format_time",
     "new_ids",
-    "new_traceparent",
     "now_text",
     "parse_time",
     "static_headers",
@@ -100,11 +99,6 @@ def new_ids() -> tuple[str, str]:
     raw = os.urandom(40).hex()
     ident = f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{_VARIANT[raw[16]]}{raw[17:20]}-{raw[20:32]}"
     return ident, f"00-{raw[32:64]}-{raw[64:]}-01"
-
-
-def new_traceparent() -> str:
-    """A fresh W3C traceparent, so a publish and its handlers share one trace id."""
-    return new_ids()[1]
 
 
 # Headers that only depend on (type, source, specversion, dataschema), encoded once.

@@ -18,7 +18,6 @@ from wanzo_common.events.encoding import (
     encode_json,
     format_time,
     new_ids,
-    new_traceparent,
     now_text,
     parse_time,
     static_headers,
@@ -35,7 +34,6 @@ __all__ = [
     "InvalidEvent",
     "format_time",
     "new_ids",
-    "new_traceparent",
     "parse_time",
     "utcnow",
 ]
@@ -117,7 +115,7 @@ class Event:
     ) -> Event:
         """:meth:`create` for a type already looked up (the publish hot path)."""
         event_type.validate(data)
-        ident, new_traceparent = new_ids()
+        ident, fresh_traceparent = new_ids()
         event = cls.__new__(cls)
         event.type = event_type.name
         event.data = data
@@ -127,7 +125,7 @@ class Event:
         event.specversion = SPECVERSION
         event.dataschema = event_type.dataschema
         event.correlation_id = correlation_id
-        event.traceparent = traceparent or new_traceparent
+        event.traceparent = traceparent or fresh_traceparent
         event.version = event_type.version
         event._time = None
         event._time_text = now_text()

@@ -2,97 +2,85 @@
 
 Labels stay bounded: topics, event types, outcomes, reasons and partitions, never ids. Gauges
 declare how processes combine under prometheus_client's multiprocess mode: lag and outbox
-figures are *set* from a fresh reading, so the most recent value wins.
+figures are *set* from a fresh reading, so the most recent value wins (the ``gauge()``
+default). Declared through :mod:`wanzo_common.monitoring.metrics`, so re-importing this module
+(autoreload) hands back the metrics already registered.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram
-
 from wanzo_common.events.transports.base import Message
+from wanzo_common.monitoring.metrics import counter, gauge, histogram
 
 PUBLISHED_OUTCOMES = ("queued", "sent", "failed")
 CONSUMED_OUTCOMES = ("handled", "duplicate", "retried", "dead_lettered", "ignored")
 HANDLER_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-
-def _existing(name: str):
-    # Declaring twice (a re-imported module under autoreload) must not raise "Duplicated
-    # timeseries": hand back the collector already registered under that name.
-    return getattr(REGISTRY, "_names_to_collectors", {}).get(name)
-
-
-def _counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
-    return _existing(name + "_total") or Counter(name, doc, labels)
-
-
-def _gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
-    return _existing(name) or Gauge(name, doc, labels, multiprocess_mode="mostrecent")
-
-
-KAFKA_EVENTS_PUBLISHED = _counter(
+KAFKA_EVENTS_PUBLISHED = counter(
     "kafka_events_published",
     "Events published: queued in the outbox, sent (acknowledged by the broker) or failed.",
-    ("topic", "type", "outcome"),
+    labels=("topic", "type", "outcome"),
 )
-KAFKA_EVENTS_CONSUMED = _counter(
+KAFKA_EVENTS_CONSUMED = counter(
     "kafka_events_consumed",
     "Events consumed, by outcome: handled, duplicate, retried, dead_lettered, ignored.",
-    ("topic", "type", "outcome"),
+    labels=("topic", "type", "outcome"),
 )
-KAFKA_EVENT_HANDLER_DURATION = _existing("kafka_event_handler_duration_seconds") or Histogram(
+KAFKA_EVENT_HANDLER_DURATION = histogram(
     "kafka_event_handler_duration_seconds",
     "Time spent in an event's handlers (including its inbox transaction).",
-    ("type",),
+    labels=("type",),
     buckets=HANDLER_BUCKETS,
 )
-KAFKA_CONSUMER_LAG = _gauge(
+KAFKA_CONSUMER_LAG = gauge(
     "kafka_consumer_lag",
     "Messages between a consumer's position and the end of the partition.",
-    ("topic", "partition"),
+    labels=("topic", "partition"),
 )
-KAFKA_DEAD_LETTERS = _counter(
+KAFKA_DEAD_LETTERS = counter(
     "kafka_dead_letters",
     "Messages sent to a dead-letter topic, by original topic and reason.",
-    ("topic", "reason"),
+    labels=("topic", "reason"),
 )
-EVENTS_OUTBOX_PENDING = _gauge(
+EVENTS_OUTBOX_PENDING = gauge(
     "events_outbox_pending", "Outbox rows not yet acknowledged by the broker."
 )
-EVENTS_OUTBOX_OLDEST_AGE = _gauge(
+EVENTS_OUTBOX_OLDEST_AGE = gauge(
     "events_outbox_oldest_age_seconds", "Age of the oldest outbox row not yet sent (0 if none)."
 )
 
 # From librdkafka's statistics (kafka_stats.py): one series per client role and broker.
-KAFKA_CLIENT_QUEUED_MESSAGES = _gauge(
+KAFKA_CLIENT_QUEUED_MESSAGES = gauge(
     "kafka_client_queued_messages",
     "Messages in the client's queues (waiting to be sent or acknowledged): msg_cnt.",
-    ("role",),
+    labels=("role",),
 )
-KAFKA_CLIENT_QUEUED_BYTES = _gauge(
+KAFKA_CLIENT_QUEUED_BYTES = gauge(
     "kafka_client_queued_bytes",
     "Bytes of the messages in the client's queues: msg_size.",
-    ("role",),
+    labels=("role",),
 )
-KAFKA_BROKER_RTT = _gauge(
-    "kafka_broker_rtt_seconds", "Average request round-trip time to a broker.", ("role", "broker")
+KAFKA_BROKER_RTT = gauge(
+    "kafka_broker_rtt_seconds",
+    "Average request round-trip time to a broker.",
+    labels=("role", "broker"),
 )
-KAFKA_BROKER_CONNECTED = _gauge(
+KAFKA_BROKER_CONNECTED = gauge(
     "kafka_broker_connected",
     "1 if the client's connection to a broker is UP, else 0.",
-    ("role", "broker"),
+    labels=("role", "broker"),
 )
-KAFKA_BROKER_TX_ERRORS = _gauge(
+KAFKA_BROKER_TX_ERRORS = gauge(
     "kafka_broker_tx_errors",
     "Transmission errors to a broker since the client started.",
-    ("role", "broker"),
+    labels=("role", "broker"),
 )
-KAFKA_BROKER_RX_ERRORS = _gauge(
+KAFKA_BROKER_RX_ERRORS = gauge(
     "kafka_broker_rx_errors",
     "Receive errors from a broker since the client started.",
-    ("role", "broker"),
+    labels=("role", "broker"),
 )
 
 

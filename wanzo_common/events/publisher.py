@@ -11,7 +11,6 @@ consumer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from wanzo_common.events import metrics
@@ -19,6 +18,7 @@ from wanzo_common.events.conf import app_settings
 from wanzo_common.events.envelope import Event
 from wanzo_common.events.transports import Message, get_transport
 from wanzo_common.events.types import get_type, topic_for
+from wanzo_common.monitoring.logging import get_request_id
 
 __all__ = ["build", "current_correlation_id", "enqueue", "publish"]
 
@@ -26,30 +26,8 @@ logger = logging.getLogger(__name__)
 
 
 def current_correlation_id() -> str | None:
-    """The id of the request being served, if the monitoring app tracks one."""
-    getter = _request_id_getter()
-    if getter is None:
-        return None
-    try:
-        return getter()
-    except Exception:  # a broken helper must never stop an event
-        return None
-
-
-_UNRESOLVED: Any = object()
-_getter: Any = _UNRESOLVED
-
-
-def _request_id_getter() -> Callable[[], str | None] | None:
-    """``wanzo_common.monitoring.logging.get_request_id``, looked up once (absent: None)."""
-    global _getter
-    if _getter is _UNRESOLVED:
-        try:
-            from wanzo_common.monitoring.logging import get_request_id
-        except ImportError:
-            return None  # not cached: the module may become importable (tests)
-        _getter = get_request_id
-    return _getter
+    """The id of the request being served (set by the monitoring middleware), if any."""
+    return get_request_id()
 
 
 def build(
