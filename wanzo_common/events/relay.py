@@ -89,7 +89,7 @@ COLUMNS = ("id", "topic", "key", "headers", "payload")
 
 def _lock_batch(batch: int, using: str) -> list[Row]:
     rows = OutboxEvent.objects.using(using).filter(sent_at__isnull=True).order_by("id")
-    if connections[using].features.has_select_for_update_skip_locked:
+    if _concurrent(using):
         rows = rows.select_for_update(skip_locked=True)
     return list(rows.values_list(*COLUMNS)[:batch])
 
@@ -128,7 +128,8 @@ def _in_key_order(rows: list[Row], using: str) -> list[Row]:
 
 
 def _concurrent(using: str) -> bool:
-    # Without SKIP LOCKED every relay reads from the oldest row, so no older row can be missing.
+    """Several relays can share the outbox (rows locked with SKIP LOCKED). Without it every
+    relay reads from the oldest row, so no older row of a key can be missing from a batch."""
     return connections[using].features.has_select_for_update_skip_locked
 
 

@@ -123,11 +123,13 @@ class Transport(BaseTransport):
             # Do not leave them queued: a retry by the caller would race the originals.
             producer.purge(in_queue=True, in_flight=False, blocking=True)
             producer.flush(0)
-        self._count(messages, failed=len(messages) - done[0] + len(errors))
-        if errors or done[0] < len(messages):
+        failed = len(messages) - done[0] + len(errors)  # never reported, or reported failed
+        self._count(messages, failed=failed)
+        if failed:
             reason = errors[0].str() if errors else "timed out"
-            raise DeliveryError(f"{len(messages) - done[0] + len(errors)} of {len(messages)} "
-                                f"message(s) not acknowledged: {reason}")  # fmt: skip
+            raise DeliveryError(
+                f"{failed} of {len(messages)} message(s) not acknowledged: {reason}"
+            )
 
     def _count(self, messages: Sequence[Message], *, failed: int) -> None:
         # One increment per (topic, type): a relay batch is hundreds of similar messages.
