@@ -33,7 +33,11 @@ from wanzo_common.events.envelope import Event
 from wanzo_common.events.models import InboxEvent, OutboxEvent
 from wanzo_common.events.publisher import publish
 from wanzo_common.events.relay import relay_outbox, relay_pending
-from wanzo_common.events.testing import devbroker  # noqa: F401 (session fixture)
+from wanzo_common.events.testing import (  # noqa: F401 (session fixture)
+    devbroker,
+    kafka_env,
+    kafka_settings,
+)
 from wanzo_common.events.transports import DeliveryError, Message, get_transport
 from wanzo_common.events.types import get_type
 
@@ -68,14 +72,9 @@ class Kafka:
 @pytest.fixture
 def kafka(settings, devbroker):  # noqa: F811
     prefix = f"rel-{uuid.uuid4().hex[:8]}."
-    settings.WANZO_EVENTS = {
-        "TRANSPORT": "kafka",
-        "USE_KAFKA": True,
-        "BROKERS": [devbroker],
-        "TOPIC_PREFIX": prefix,
-        "CONSUMER_GROUP_ID": prefix + "test",
-        "SOURCE": "testsvc",
-    }
+    settings.WANZO_EVENTS = kafka_settings(
+        devbroker, TOPIC_PREFIX=prefix, CONSUMER_GROUP_ID=prefix + "test", SOURCE="testsvc"
+    )
     return Kafka(address=devbroker, prefix=prefix)
 
 
@@ -97,8 +96,7 @@ def service_env(kafka: Kafka, *, group: str, **extra: str) -> dict[str, str]:
     return child_env(
         DJANGO_SETTINGS_MODULE="tests.settings",
         DATABASE_URL=database_url(),
-        USE_KAFKA="true",
-        KAFKA_BROKERS=kafka.address,
+        **kafka_env(kafka.address),
         KAFKA_CONSUMER_GROUP_ID=group,
         KAFKA_TOPIC_PREFIX=kafka.prefix,
         **extra,

@@ -19,6 +19,7 @@ pytest_plugins = ["wanzo_common.events.testing"]
 CE_HEADERS = {"ce_id", "ce_source", "ce_type", "ce_specversion", "ce_time", "ce_subject",
               "content-type", "ce_dataschema", "traceparent"}  # fmt: skip
 DEADLINE = 30.0
+KAFKA = [pytest.mark.integration, pytest.mark.kafka]
 
 
 def options_for(kind, request):
@@ -26,10 +27,15 @@ def options_for(kind, request):
         return {"partitions": 3}
     brokers = request.getfixturevalue("devbroker")
     config = kafka_settings(brokers)
-    return {"brokers": config["BROKERS"], "client_id": "contract", "config": config["OPTIONS"]}
+    return {
+        "brokers": config["BROKERS"],
+        "client_id": "contract",
+        "config": config["OPTIONS"],
+        "dev_broker": config["DEV_BROKER"],
+    }
 
 
-@pytest.fixture(params=["mock", pytest.param("kafka", marks=pytest.mark.integration)])
+@pytest.fixture(params=["mock", pytest.param("kafka", marks=KAFKA)])
 def transport(request):
     cls = resolve_transport(request.param)
     made = cls(options=options_for(request.param, request))
@@ -191,7 +197,7 @@ def test_null_value_and_no_key(transport, topic):
     assert received.value is None and received.key is None
 
 
-@pytest.fixture(params=["mock", pytest.param("kafka", marks=pytest.mark.integration)])
+@pytest.fixture(params=["mock", pytest.param("kafka", marks=KAFKA)])
 def unreachable(request):
     if request.param == "mock":
         transport = MockTransport(options={})

@@ -45,7 +45,13 @@ DEFAULTS: dict[str, Any] = {
     # librdkafka statistics every N ms, exported as kafka_client_*/kafka_broker_* gauges
     # (kafka_stats.py); 0 disables them.
     "STATISTICS_INTERVAL_MS": 15000,
+    # Partitions and replicas of the topics the clients create (Admin API); None replicas means
+    # the broker's default.replication.factor.
     "PARTITIONS": 3,
+    "REPLICATION_FACTOR": None,
+    # True when BROKERS is the dev broker (librdkafka's mock cluster, ADR 0005): topics are
+    # created by naming them in a metadata request, as it has no CreateTopics.
+    "DEV_BROKER": False,
     "OUTBOX": True,
     "SEND_TIMEOUT": 10.0,
     "RELAY_BATCH": 500,
@@ -185,6 +191,9 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
         "TOPIC_PREFIX": env.str("KAFKA_TOPIC_PREFIX", ""),
         "SECURITY": security_config(env),
         "OPTIONS": options,
+        "DEV_BROKER": env.bool("KAFKA_DEV_BROKER", False),
+        "PARTITIONS": env.int("KAFKA_TOPIC_PARTITIONS", 3),
+        "REPLICATION_FACTOR": env.int("KAFKA_REPLICATION_FACTOR", None),
         "STATISTICS_INTERVAL_MS": env.int("KAFKA_STATISTICS_INTERVAL_MS", 15000),
         "OUTBOX": env.bool("EVENTS_OUTBOX", True),
         "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),

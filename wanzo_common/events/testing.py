@@ -36,6 +36,8 @@ __all__ = [
     "assert_published",
     "devbroker",
     "events_outbox",
+    "is_dev_broker",
+    "kafka_env",
     "kafka_settings",
     "mock_transport",
 ]
@@ -147,26 +149,46 @@ def events_outbox(mock_transport: Any) -> EventsOutbox:
     return EventsOutbox(mock_transport)
 
 
-def kafka_settings(brokers: str, **extra: Any) -> dict[str, Any]:
-    """``WANZO_EVENTS`` for the Kafka transport on ``brokers`` (from :func:`devbroker`).
+def is_dev_broker(brokers: str) -> bool:
+    """Whether ``brokers`` (from :func:`devbroker`) is a dev broker rather than a real cluster.
 
-    A dev broker started for the tests gets the dev-broker client settings
-    (:func:`~wanzo_common.events.conf.client_options`: KIP-848 groups, short fetch waits), the
-    same as a service started with ``KAFKA_DEV_BROKER=true``. ``KAFKA_BROKERS`` from the
-    environment is taken for a real cluster and keeps librdkafka's defaults, unless
-    ``KAFKA_DEV_BROKER`` says it is a dev broker too; ``KAFKA_GROUP_PROTOCOL`` wins over both.
+    A dev broker started for the tests is one; ``KAFKA_BROKERS`` from the environment is taken
+    for a real cluster, unless ``KAFKA_DEV_BROKER`` says it is a dev broker too.
     """
     from wanzo_common.settings import Env
 
     env = Env()
-    dev_broker = brokers != env.str("KAFKA_BROKERS") or env.bool("KAFKA_DEV_BROKER", False)
-    options = client_options(dev_broker=dev_broker, group_protocol=env.str("KAFKA_GROUP_PROTOCOL"))
+    return brokers != env.str("KAFKA_BROKERS") or bool(env.bool("KAFKA_DEV_BROKER", False))
+
+
+def kafka_settings(brokers: str, **extra: Any) -> dict[str, Any]:
+    """``WANZO_EVENTS`` for the Kafka transport on ``brokers`` (from :func:`devbroker`).
+
+    A dev broker gets the dev-broker settings (``DEV_BROKER``, and the client options of
+    :func:`~wanzo_common.events.conf.client_options`: KIP-848 groups, short fetch waits), the
+    same as a service started with ``KAFKA_DEV_BROKER=true``; a real cluster keeps librdkafka's
+    defaults. ``KAFKA_GROUP_PROTOCOL`` from the environment wins over both.
+    """
+    dev_broker = is_dev_broker(brokers)
+    options = client_options(
+        dev_broker=dev_broker, group_protocol=os.environ.get("KAFKA_GROUP_PROTOCOL") or None
+    )
     return {
         "TRANSPORT": "kafka",
         "USE_KAFKA": True,
         "BROKERS": [item for item in brokers.split(",") if item],
         "OPTIONS": options,
+        "DEV_BROKER": dev_broker,
         **extra,
+    }
+
+
+def kafka_env(brokers: str) -> dict[str, str]:
+    """The environment variables of a service process on ``brokers``, as :func:`kafka_settings`."""
+    return {
+        "USE_KAFKA": "true",
+        "KAFKA_BROKERS": brokers,
+        "KAFKA_DEV_BROKER": "true" if is_dev_broker(brokers) else "false",
     }
 
 

@@ -82,6 +82,8 @@ def transport_options() -> dict[str, Any]:
         "client_id": app_settings.CLIENT_ID or f"wanzo-{app_settings.SOURCE}",
         "security": dict(app_settings.SECURITY),
         "partitions": app_settings.PARTITIONS,
+        "replication_factor": app_settings.REPLICATION_FACTOR,
+        "dev_broker": app_settings.DEV_BROKER,
         "config": dict(app_settings.OPTIONS),
         "producer_config": dict(app_settings.PRODUCER_OPTIONS),
         "consumer_config": dict(app_settings.CONSUMER_OPTIONS),

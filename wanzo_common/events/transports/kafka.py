@@ -7,6 +7,12 @@ Clients are created lazily in the process that uses them and re-created after a 
 librdkafka's threads do not survive ``fork()`` (gunicorn and Celery prefork workers each build
 their own). The producer is flushed on close and at interpreter exit.
 
+Topics: a producer creates each topic it has not seen yet in this process, and a consumer its
+subscribed topics and its dead-letter topic, through the Admin API (CreateTopics, with
+``PARTITIONS`` and ``REPLICATION_FACTOR``), so nothing depends on the broker's
+``auto.create.topics.enable``. The dev broker (``DEV_BROKER``, librdkafka's mock cluster) has no
+CreateTopics: there a metadata request naming the topic creates it.
+
 Consumer: ``enable.auto.commit=true`` with ``enable.auto.offset.store=false``. Nothing is
 committed until the engine calls :meth:`KafkaConsumer.store` after a message succeeded; the
 background commit then sends the stored offsets every ``auto.commit.interval.ms``, and
@@ -67,6 +73,8 @@ class Transport(BaseTransport):
             self.options["statistics_interval_ms"] = _statistics_interval()
         self._producer: Producer | None = None
         self._pid: int | None = None
+        # Topics known to exist; shared by the process's threads (a set add is atomic).
+        self._topics: set[str] = set()
         self._lock = threading.Lock()
         _transports.add(self)
 
@@ -116,6 +124,13 @@ class Transport(BaseTransport):
                 errors.append(err)
 
         producer = self.producer
+        try:
+            self.ensure_topics([message.topic for message in messages], timeout=timeout)
+        except KafkaException as exc:
+            self._count(messages, failed=len(messages))
+            raise DeliveryError(
+                f"{len(messages)} message(s) not sent: topics not available ({exc.args[0].str()})"
+            ) from exc
         for message in messages:
             self._produce(message, report, producer)
         producer.flush(timeout)  # may also wait for other threads' messages: harmless
@@ -148,6 +163,11 @@ class Transport(BaseTransport):
         producer = self._producer
         if producer is None:
             producer = self.producer
+        if message.topic not in self._topics:
+            try:
+                self.ensure_topics([message.topic])
+            except KafkaException as exc:  # the delivery report will count the failure
+                logger.warning("events: topic %s not available (%s)", message.topic, exc)
         self._produce(message, reporter(message.topic, raw_type(message.headers)), producer)
         producer.poll(0)
 
@@ -167,33 +187,34 @@ class Transport(BaseTransport):
         return KafkaConsumer(config, topics)
 
     def ensure_topics(self, topics: Sequence[str], *, timeout: float = 10.0) -> None:
-        admin = AdminClient(dict(self.common))
-        metadata = admin.list_topics(timeout=timeout)
-        missing = [topic for topic in topics if topic not in metadata.topics]
-        if not missing:
+        """Create the missing topics; raise ``KafkaException`` if the cluster refuses one."""
+        wanted = [topic for topic in dict.fromkeys(topics) if topic not in self._topics]
+        if not wanted:
             return
-        if metadata.controller_id not in metadata.brokers:
-            # No controller: the dev broker (librdkafka's mock cluster) cannot CreateTopics,
-            # but a metadata request naming a topic creates it (as on any cluster with
-            # auto.create.topics.enable). Consumers need that *before* they subscribe: with the
-            # KIP-848 group protocol a topic created later is never assigned.
+        admin = AdminClient(dict(self.common))
+        existing = admin.list_topics(timeout=timeout).topics
+        missing = [topic for topic in wanted if topic not in existing]
+        if missing and self.options.get("dev_broker"):
+            # librdkafka's mock cluster has no CreateTopics (no controller) but creates a topic
+            # named in a metadata request, as auto.create.topics.enable would.
             for topic in missing:
                 admin.list_topics(topic=topic, timeout=timeout)
-            logger.info("events: no controller; topics %s auto-created", missing)
-            return
+        elif missing:
+            self._create_topics(admin, missing, timeout=timeout)
+        self._topics.update(wanted)
+
+    def _create_topics(self, admin: AdminClient, topics: list[str], *, timeout: float) -> None:
         partitions = int(self.options.get("partitions") or 3)
-        replication = int(self.options.get("replication_factor") or -1)
-        new = [
-            NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in missing
-        ]
+        replication = int(self.options.get("replication_factor") or -1)  # -1: broker default
+        new = [NewTopic(t, num_partitions=partitions, replication_factor=replication) for t in topics]
         for topic, future in admin.create_topics(new, request_timeout=timeout).items():
             try:
                 future.result(timeout=timeout + 1)
             except KafkaException as exc:
-                code = exc.args[0].code() if exc.args else None
-                if code != KafkaError.TOPIC_ALREADY_EXISTS:
-                    # Clusters that auto-create topics (the dev broker) still work: warn only.
-                    logger.warning("could not create topic %s: %s", topic, exc.args[0])
+                # Another process may have created it meanwhile: that is success.
+                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise
+            logger.info("events: topic %s created (%d partitions)", topic, partitions)
 
     def ping(self, timeout: float = 2.0) -> None:
         """Raise ``KafkaException`` unless a broker answers a metadata request in time."""
