@@ -5,6 +5,7 @@
 #   make test    the whole suite: wanzo_common's tests, then each service's (PYTEST_ARGS="-x")
 #   make lint    ruff
 #   make bench   every bench/*.py
+#   make kafka   a real Apache Kafka on 127.0.0.1:9092, in the foreground (a JDK and Maven)
 #   make clean   caches and build leftovers (make distclean also removes .venv)
 
 PYTHON ?= python3
@@ -17,7 +18,7 @@ PIP := $(PY) -m pip -qq --disable-pip-version-check
 # Each service's pytest.ini names its settings; an inherited value would override it.
 unexport DJANGO_SETTINGS_MODULE
 
-.PHONY: up test lint bench clean distclean venv
+.PHONY: up test lint bench kafka clean distclean venv
 
 venv: $(STAMP)
 
@@ -56,9 +57,12 @@ bench: $(STAMP)
 		echo "=== $$script"; $(PY) "$$script" || status=1; \
 	done; exit $$status
 
+kafka:
+	deploy/kafka/start.sh
+
 clean:
 	rm -rf .tox .pytest_cache .ruff_cache build *.egg-info
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) deploy/kafka/lib

@@ -25,7 +25,13 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection, transaction
 
-from tests.integration.conftest import child_env, free_port, spawn  # noqa: F401 (fixture)
+from tests.integration.conftest import (  # noqa: F401 (fixture)
+    REPO,
+    child_env,
+    free_port,
+    scrape,
+    spawn,
+)
 from tests.testapp.models import Effect
 from wanzo_common.events import deadletter
 from wanzo_common.events.consumer import ConsumerEngine
@@ -35,6 +41,7 @@ from wanzo_common.events.publisher import publish
 from wanzo_common.events.relay import relay_outbox, relay_pending
 from wanzo_common.events.testing import (  # noqa: F401 (session fixture)
     devbroker,
+    is_dev_broker,
     kafka_env,
     kafka_settings,
 )
@@ -60,6 +67,7 @@ def _postgres():
 class Kafka:
     address: str
     prefix: str
+    dev_broker: bool | None = None
 
     @property
     def users_topic(self) -> str:
@@ -96,7 +104,7 @@ def service_env(kafka: Kafka, *, group: str, **extra: str) -> dict[str, str]:
     return child_env(
         DJANGO_SETTINGS_MODULE="tests.settings",
         DATABASE_URL=database_url(),
-        **kafka_env(kafka.address),
+        **kafka_env(kafka.address, dev_broker=kafka.dev_broker),
         KAFKA_CONSUMER_GROUP_ID=group,
         KAFKA_TOPIC_PREFIX=kafka.prefix,
         **extra,
@@ -392,3 +400,161 @@ def test_a_celery_worker_and_consume_events_handle_a_stream_identically(kafka, s
         (offset, reason) for offset, reason, *_ in command_letters
     ]
     assert {reason for _, reason, *_ in worker_letters} == {"not_json", "rejected"}
+
+
+# --- 6. a rebalance mid-stream --------------------------------------------------------------
+
+
+def handled_by(port: int) -> float:
+    """``kafka_events_consumed_total{outcome="handled"}`` of a consumer process, all types."""
+    try:
+        samples = scrape(port)
+    except OSError:  # not serving yet
+        return 0.0
+    return sum(
+        value
+        for (name, labels), value in samples.items()
+        if name == "kafka_events_consumed_total" and dict(labels).get("outcome") == "handled"
+    )
+
+
+def summary_count(log: str, outcome: str) -> int:
+    """``handled=N`` from the summary line ``consume_events`` prints at exit."""
+    [line] = [line for line in log.splitlines() if line.startswith("consumed ")]
+    return int(line.split(f"{outcome}=")[1].split()[0].rstrip(","))
+
+
+@pytest.mark.parametrize("protocol", ["classic", "consumer"])
+def test_a_consumer_joining_and_leaving_mid_stream_shares_partitions_and_loses_nothing(
+    kafka, spawn, protocol  # noqa: F811
+):
+    """A second member joins the group, takes partitions, then leaves; the stream never stops.
+
+    ``classic`` is the eager join/sync protocol, ``consumer`` KIP-848's broker-side assignment.
+    One topic only: KIP-848's assignor balances the count of partitions over all subscribed
+    topics, so with the five family topics the newcomer may rightly get only idle ones.
+    """
+    transport = get_transport()
+    sent: list[str] = []
+
+    def send(count: int) -> None:
+        events = [user_created(f"r{len(sent) + i}") for i in range(count)]  # keys on every partition
+        transport.send([event.to_message(kafka.users_topic) for event in events])
+        sent.extend(event.id for event in events)
+
+    group = kafka.group(f"rebalance-{protocol}")
+    env = service_env(kafka, group=group, KAFKA_GROUP_PROTOCOL=protocol)
+    ports = free_port(), free_port()
+    argv = [*consume_argv(), "--topics", kafka.users_topic, "--metrics-port"]
+    first = spawn("consumer-first", [*argv, str(ports[0])], env=env)
+    send(500)
+    wait_until(lambda: Effect.objects.filter(group=group).count() >= 500, process=first)
+
+    second = spawn("consumer-second", [*argv, str(ports[1])], env=env)
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while handled_by(ports[1]) == 0:  # keep the stream going until the newcomer has a share
+        second.check_running()
+        assert time.monotonic() < deadline, "the second consumer never got a partition"
+        send(50)
+        time.sleep(0.2)
+    send(500)
+    second.popen.send_signal(signal.SIGTERM)  # leaves the group mid-stream
+    send(500)
+    assert second.popen.wait(60) == 0, second.log()[-4000:]
+    send(500)
+
+    wait_until(lambda: Effect.objects.filter(group=group).count() >= len(sent), process=first)
+    first.popen.send_signal(signal.SIGTERM)
+    assert first.popen.wait(60) == 0, first.log()[-4000:]
+
+    applied = effects_by_event(group)
+    assert set(applied) == set(sent) and set(applied.values()) == {1}
+    shares = summary_count(first.log(), "handled"), summary_count(second.log(), "handled")
+    assert min(shares) > 0 and sum(shares) == len(sent), shares
+
+
+# --- 7. the broker restarts mid-stream ------------------------------------------------------
+
+
+class KafkaServer:
+    """A real Apache Kafka of this test's own (``deploy/kafka/start.sh``), which it can restart."""
+
+    def __init__(self, spawn, data_dir) -> None:  # noqa: F811
+        self.spawn = spawn
+        self.port, self.controller_port = free_port(), free_port()
+        self.env = child_env(
+            KAFKA_DATA_DIR=str(data_dir),
+            KAFKA_PORT=str(self.port),
+            KAFKA_CONTROLLER_PORT=str(self.controller_port),
+        )
+        self.process = None
+        self.starts = 0
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.starts += 1
+        argv = [str(REPO / "deploy" / "kafka" / "start.sh")]
+        self.process = self.spawn(f"kafka-{self.starts}", argv, env=self.env)
+        wait_until(lambda: "ready on" in self.process.log(), process=self.process, timeout=180)
+
+    def stop(self) -> None:
+        self.process.popen.send_signal(signal.SIGTERM)
+        assert self.process.popen.wait(120) == 0, self.process.log()[-4000:]
+
+
+def test_a_broker_restart_mid_stream_loses_nothing_and_applies_nothing_twice(
+    kafka, spawn, tmp_path, settings  # noqa: F811
+):
+    """Stop and restart the Kafka process while the relay publishes and a consumer consumes."""
+    if is_dev_broker(kafka.address):
+        pytest.skip(
+            "restarting needs a real Apache Kafka (the dev broker keeps its data in memory): "
+            "make kafka, then KAFKA_BROKERS=127.0.0.1:9092 make test"
+        )
+    server = KafkaServer(spawn, tmp_path / "kafka-data")
+    server.start()
+    settings.WANZO_EVENTS = kafka_settings(server.address, dev_broker=False, **{
+        key: settings.WANZO_EVENTS[key] for key in ("TOPIC_PREFIX", "CONSUMER_GROUP_ID", "SOURCE")
+    })  # fmt: skip
+    restarted = Kafka(address=server.address, prefix=kafka.prefix, dev_broker=False)
+    group = kafka.group("restart")
+    env = service_env(restarted, group=group)
+    relay = spawn("relay", [sys.executable, "-m", "django", "relay_outbox", "--interval", "0.1"],
+                  env=env)  # fmt: skip
+    consumer = spawn("consumer", consume_argv(), env=env)
+    published: list[str] = []
+
+    def publish_chunk(size: int = 100) -> None:
+        with transaction.atomic():
+            published.extend(
+                publish("user.created", {**get_type("user.created").example,
+                                         "userId": f"b{len(published) + i}"}).id
+                for i in range(size)
+            )  # fmt: skip
+
+    for _ in range(10):
+        publish_chunk()
+    wait_until(lambda: Effect.objects.filter(group=group).count() >= 300, process=consumer)
+
+    server.stop()  # mid-stream: the relay and the consumer lose their broker
+    for _ in range(10):
+        publish_chunk()  # the outbox keeps these while the broker is down
+    server.start()
+    for _ in range(10):
+        publish_chunk()
+
+    def all_applied() -> bool:
+        relay.check_running()
+        return Effect.objects.filter(group=group).count() >= len(published)
+
+    wait_until(all_applied, process=consumer, timeout=180)
+    wait_until(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), process=relay)
+    consumer.popen.send_signal(signal.SIGTERM)
+    assert consumer.popen.wait(60) == 0, consumer.log()[-4000:]
+
+    applied = effects_by_event(group)
+    assert set(applied) == set(published) and set(applied.values()) == {1}
+    assert InboxEvent.objects.filter(group=group).count() == len(published)

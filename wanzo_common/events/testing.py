@@ -161,15 +161,17 @@ def is_dev_broker(brokers: str) -> bool:
     return brokers != env.str("KAFKA_BROKERS") or bool(env.bool("KAFKA_DEV_BROKER", False))
 
 
-def kafka_settings(brokers: str, **extra: Any) -> dict[str, Any]:
+def kafka_settings(brokers: str, *, dev_broker: bool | None = None, **extra: Any) -> dict[str, Any]:
     """``WANZO_EVENTS`` for the Kafka transport on ``brokers`` (from :func:`devbroker`).
 
     A dev broker gets the dev-broker settings (``DEV_BROKER``, and the client options of
     :func:`~wanzo_common.events.conf.client_options`: KIP-848 groups, short fetch waits), the
     same as a service started with ``KAFKA_DEV_BROKER=true``; a real cluster keeps librdkafka's
-    defaults. ``KAFKA_GROUP_PROTOCOL`` from the environment wins over both.
+    defaults. ``KAFKA_GROUP_PROTOCOL`` from the environment wins over both. ``dev_broker``
+    says which it is when :func:`is_dev_broker` cannot tell (a broker the test started itself).
     """
-    dev_broker = is_dev_broker(brokers)
+    if dev_broker is None:
+        dev_broker = is_dev_broker(brokers)
     options = client_options(
         dev_broker=dev_broker, group_protocol=os.environ.get("KAFKA_GROUP_PROTOCOL") or None
     )
@@ -183,12 +185,14 @@ def kafka_settings(brokers: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def kafka_env(brokers: str) -> dict[str, str]:
+def kafka_env(brokers: str, *, dev_broker: bool | None = None) -> dict[str, str]:
     """The environment variables of a service process on ``brokers``, as :func:`kafka_settings`."""
+    if dev_broker is None:
+        dev_broker = is_dev_broker(brokers)
     return {
         "USE_KAFKA": "true",
         "KAFKA_BROKERS": brokers,
-        "KAFKA_DEV_BROKER": "true" if is_dev_broker(brokers) else "false",
+        "KAFKA_DEV_BROKER": "true" if dev_broker else "false",
     }
 
 

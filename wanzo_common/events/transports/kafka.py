@@ -198,7 +198,11 @@ class Transport(BaseTransport):
             # librdkafka's mock cluster has no CreateTopics (no controller) but creates a topic
             # named in a metadata request, as auto.create.topics.enable would.
             for topic in missing:
-                admin.list_topics(topic=topic, timeout=timeout)
+                found = admin.list_topics(topic=topic, timeout=timeout).topics.get(topic)
+                if found is None or found.error is not None:
+                    raise KafkaException(
+                        found.error if found is not None else KafkaError(KafkaError._UNKNOWN_TOPIC)
+                    )
         elif missing:
             self._create_topics(admin, missing, timeout=timeout)
         self._topics.update(wanted)
