@@ -27,7 +27,6 @@ globals().update(
 WANZO_EVENTS = {
     **WANZO_EVENTS,  # noqa: F821 (from build())
     "TRANSPORT": "kafka",
-    "USE_KAFKA": True,
     "BROKERS": [b for b in os.environ.get("BENCH_KAFKA_BROKERS", "").split(",") if b],
     "CLIENT_ID": "wanzo-bench",
     "CONSUMER_GROUP_ID": "wanzo-bench",

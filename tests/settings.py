@@ -18,3 +18,5 @@ globals().update(
 
 ROOT_URLCONF = "tests.urls"
 INSTALLED_APPS += ["tests.testapp"]  # noqa: F821
+# No broker in most tests: the mock transport, opted in with DEBUG false (wanzo_events.E006).
+WANZO_EVENTS = {**WANZO_EVENTS, "ALLOW_MOCK": True}  # noqa: F821

@@ -2,7 +2,9 @@
 
 ``/healthz`` answers as long as the process can serve a request; it touches nothing else, so
 an orchestrator never restarts a healthy process because a dependency is down. ``/readyz``
-checks what the service needs to do useful work (its database) and answers 503 otherwise.
+checks what the service needs to do useful work (its database) and answers 503 otherwise; it
+also says how the process is configured where that decides what "ready" means (the events
+transport: ``"transport": "kafka"``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Extra readiness probes registered by other apps (the events app adds the broker).
 READINESS_CHECKS: dict[str, Callable[[], None]] = {}
+# Facts added to the /readyz answer by other apps (the events app adds its transport's name).
+READINESS_DETAILS: dict[str, Callable[[], object]] = {}
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -39,7 +43,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
             logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
             results[name] = "unavailable"
     ready = all(value == "ok" for value in results.values())
+    details = {name: detail() for name, detail in READINESS_DETAILS.items()}
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": results},
+        {"status": "ok" if ready else "unavailable", "checks": results, **details},
         status=200 if ready else 503,
     )

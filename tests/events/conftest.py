@@ -1,8 +1,8 @@
 """Fixtures shared by the events tests.
 
 ``transport`` is the mock transport, emptied before and after the test, under
-``WANZO_EVENTS = {"TRANSPORT": "mock", **events_settings}``: a module overrides the
-``events_settings`` fixture to add its own options (group id, retries...).
+``WANZO_EVENTS = {"TRANSPORT": "mock", "ALLOW_MOCK": True, **events_settings}``: a module
+overrides the ``events_settings`` fixture to add its own options (group id, retries...).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def events_settings() -> dict:
 
 @pytest.fixture
 def transport(settings, events_settings):
-    settings.WANZO_EVENTS = {"TRANSPORT": "mock", **events_settings}
+    settings.WANZO_EVENTS = {"TRANSPORT": "mock", "ALLOW_MOCK": True, **events_settings}
     transport = get_transport()
     transport.reset()
     yield transport

@@ -1,17 +1,43 @@
+import logging
+
 import pytest
+from django.apps import apps
 
 import wanzo_common.events as events
 from wanzo_common import health
-from wanzo_common.events.apps import broker_ready
-
-pytest_plugins = ["wanzo_common.events.testing"]
+from wanzo_common.events.apps import broker_ready, describe_transport, transport_name
+from wanzo_common.events.registry import RejectEvent
 
 
 def test_app_label_and_readiness_probe_registered():
-    from django.apps import apps
-
     assert apps.get_app_config("wanzo_events").name == "wanzo_common.events"
     assert health.READINESS_CHECKS["events_broker"] is broker_ready
+    assert health.READINESS_DETAILS["transport"] is transport_name
+
+
+def test_ready_logs_the_transport_once(settings, caplog):
+    settings.WANZO_EVENTS = {"TRANSPORT": "kafka", "BROKERS": ["k1:9092", "k2:9092"]}
+    with caplog.at_level(logging.INFO, logger="wanzo_common.events.apps"):
+        apps.get_app_config("wanzo_events").ready()
+    [record] = caplog.records
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == "events transport: kafka (k1:9092,k2:9092)"
+
+
+def test_the_log_line_says_the_mock_stays_in_the_process(settings):
+    settings.WANZO_EVENTS = {"TRANSPORT": "mock"}
+    assert describe_transport() == (
+        "events transport: mock (in-memory, this process only; not allowed to relay)"
+    )
+    settings.WANZO_EVENTS = {"TRANSPORT": "mock", "ALLOW_MOCK": True}
+    assert describe_transport().endswith("(in-memory, this process only; allowed by ALLOW_MOCK)")
+    settings.WANZO_EVENTS = {"TRANSPORT": "kafak"}
+    assert describe_transport() == "events transport: kafak (invalid, see wanzo_events.E001)"
+
+
+def test_reject_event_is_public():
+    assert "RejectEvent" in events.__all__
+    assert events.RejectEvent is RejectEvent
 
 
 def test_readiness_follows_the_broker(mock_transport):

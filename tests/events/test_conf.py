@@ -17,6 +17,7 @@ def make_env(monkeypatch, tmp_path, **variables):
         "KAFKA_TOPIC_PREFIX", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
         "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_CA_LOCATION", "EVENTS_TRANSPORT",
         "EVENTS_OUTBOX", "EVENTS_CELERY_CONSUMER", "KAFKA_DEV_BROKER", "KAFKA_GROUP_PROTOCOL",
+        "EVENTS_ALLOW_MOCK",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     for name, value in variables.items():
@@ -29,7 +30,8 @@ def test_defaults_without_variables_use_the_mock_and_name_everything_after_the_s
 ):
     config = events_settings(make_env(monkeypatch, tmp_path), "auth")
     assert config["TRANSPORT"] == "mock"
-    assert config["USE_KAFKA"] is False
+    assert config["ALLOW_MOCK"] is False
+    assert "USE_KAFKA" not in config  # mapped to TRANSPORT here, and nowhere else
     assert config["CLIENT_ID"] == "wanzo-auth"
     assert config["CONSUMER_GROUP_ID"] == "wanzo-auth"
     assert config["SOURCE"] == "auth"
@@ -61,9 +63,19 @@ def test_seed_variables_select_kafka(monkeypatch, tmp_path):
     }
 
 
+def test_events_transport_wins_over_use_kafka_and_allow_mock_is_read(monkeypatch, tmp_path):
+    env = make_env(monkeypatch, tmp_path, USE_KAFKA="true", EVENTS_TRANSPORT="mock",
+                   EVENTS_ALLOW_MOCK="true")  # fmt: skip
+    config = events_settings(env, "admin")
+    assert (config["TRANSPORT"], config["ALLOW_MOCK"]) == ("mock", True)
+    env = make_env(monkeypatch, tmp_path, USE_KAFKA="false", EVENTS_TRANSPORT="kafka")
+    assert events_settings(env, "admin")["TRANSPORT"] == "kafka"
+
+
 def test_app_settings_fall_back_to_defaults(settings):
     settings.WANZO_EVENTS = {}
     assert app_settings.TRANSPORT == "mock"
+    assert app_settings.ALLOW_MOCK is False
     assert app_settings.OUTBOX is True
     assert app_settings.MAX_ATTEMPTS == 5
     assert app_settings.TOPICS == DEFAULT_TOPICS
@@ -71,7 +83,7 @@ def test_app_settings_fall_back_to_defaults(settings):
 
 
 def test_app_settings_reload_when_the_setting_changes(settings):
-    settings.WANZO_EVENTS = {"USE_KAFKA": True, "BROKERS": "a:1,b:2"}
+    settings.WANZO_EVENTS = {"TRANSPORT": "kafka", "BROKERS": "a:1,b:2"}
     assert app_settings.TRANSPORT == "kafka"
     assert app_settings.BROKERS == ["a:1", "b:2"]
     settings.WANZO_EVENTS = {"TOPICS": {"user": "custom.users"}}

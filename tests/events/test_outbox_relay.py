@@ -5,6 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
@@ -23,8 +24,6 @@ from wanzo_common.events.relay import (
 )
 from wanzo_common.events.tasks import relay_outbox_task
 from wanzo_common.events.transports import DeliveryError
-
-pytest_plugins = ["wanzo_common.events.testing"]
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +144,8 @@ def test_celery_task_relays_and_tolerates_an_outage(mock_transport):
 class BlockingTransport:
     """Holds the first send open until released, to run a second relay in between."""
 
+    delivers_across_processes = False  # it wraps the mock
+
     def __init__(self, inner):
         self.inner, self.entered, self.release, self.first = (
             inner,
@@ -229,3 +230,37 @@ def test_rolled_back_publish_is_never_relayed(mock_transport):
             publish_many(2)
             1 / 0  # noqa: B018
     assert relay_pending() == 0 and mock_transport.outbox == []
+
+
+def test_relay_refuses_a_transport_that_cannot_reach_another_process(settings, mock_transport):
+    """The mock's broker is a list in this process: rows "sent" there would be lost."""
+    settings.WANZO_EVENTS = {**settings.WANZO_EVENTS, "ALLOW_MOCK": False}
+    events = publish_many(3)
+    with pytest.raises(ImproperlyConfigured, match="delivers only within this process"):
+        relay_outbox(transport=mock_transport)
+    with pytest.raises(ImproperlyConfigured, match="EVENTS_ALLOW_MOCK=true"):
+        relay_pending(transport=mock_transport)
+    assert mock_transport.outbox == []
+    pending = OutboxEvent.objects.filter(sent_at__isnull=True)
+    assert [row.event_id for row in pending.order_by("id")] == [event.id for event in events]
+    assert not pending.filter(attempts__gt=0).exists()  # not even counted as an attempt
+
+
+def test_relay_command_and_task_refuse_it_too(settings, mock_transport):
+    settings.WANZO_EVENTS = {**settings.WANZO_EVENTS, "ALLOW_MOCK": False}
+    publish_many(2)
+    with pytest.raises(CommandError, match="delivers only within this process"):
+        call_command("relay_outbox", "--once", stdout=StringIO())
+    with pytest.raises(CommandError, match="delivers only within this process"):
+        call_command("relay_outbox", stdout=StringIO())  # the loop refuses before it starts
+    with pytest.raises(ImproperlyConfigured):
+        relay_outbox_task.apply(throw=True)
+    assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 2
+
+
+def test_allow_mock_lets_the_relay_deliver_within_the_process(settings, mock_transport):
+    """Tests and demos opt in: the rows go to the mock, whose consumers here receive them."""
+    assert settings.WANZO_EVENTS["ALLOW_MOCK"] is True  # as the mock_transport fixture sets it
+    publish_many(2)
+    assert relay_outbox() == 2
+    assert len(mock_transport.outbox) == 2

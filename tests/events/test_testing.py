@@ -2,8 +2,29 @@ import pytest
 
 from wanzo_common.events.publisher import publish
 from wanzo_common.events.testing import assert_published
+from wanzo_common.events.transports import mock
 
-pytest_plugins = ["wanzo_common.events.testing"]
+
+def test_the_plugin_is_registered_by_the_package(request):
+    """No ``pytest_plugins`` needed: the ``pytest11`` entry point in pyproject.toml loads it."""
+    manager = request.config.pluginmanager
+    plugin = manager.get_plugin("wanzo_common.events.testing")
+    assert plugin is not None
+    assert any(
+        loaded is plugin and dist.project_name == "wanzo-common"
+        for loaded, dist in manager.list_plugin_distinfo()
+    )
+
+
+def test_a_test_that_leaves_events_in_the_mock_outbox():
+    # No fixture resets anything after this test (the settings already select the mock).
+    publish("auth.logout", {"userId": "left-behind"}, immediate=True)
+    assert len(mock.outbox) == 1
+
+
+def test_the_next_test_starts_with_an_empty_mock_outbox():
+    """The autouse fixture emptied it, as Django empties ``mail.outbox`` before every test."""
+    assert mock.outbox == []
 
 
 def test_assert_published_counts_matching_events(events_outbox):

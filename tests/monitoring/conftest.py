@@ -37,12 +37,17 @@ def free_port() -> int:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment for a child process, without this test run's Django/metrics settings."""
+    """The environment for a child process, without this test run's Django/metrics settings.
+
+    The child runs a service without a broker: on the mock transport, opted in as a test run
+    (``EVENTS_ALLOW_MOCK``; else ``DEBUG=false`` makes it a system check error).
+    """
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR", "RUN_MAIN")
     }
+    env["EVENTS_ALLOW_MOCK"] = "true"
     env.update(extra)
     return env
 

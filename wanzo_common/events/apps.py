@@ -1,8 +1,12 @@
-"""The events Django app: system checks and the broker readiness probe."""
+"""The events Django app: system checks, the broker readiness probe and the start-up log line."""
 
 from __future__ import annotations
 
+import logging
+
 from django.apps import AppConfig
+
+logger = logging.getLogger(__name__)
 
 
 def broker_ready() -> None:
@@ -11,6 +15,32 @@ def broker_ready() -> None:
     from wanzo_common.events.transports import get_transport
 
     get_transport().ping(timeout=min(2.0, float(app_settings.SEND_TIMEOUT)))
+
+
+def transport_name() -> str:
+    """The configured transport (``mock``, ``kafka`` or a dotted path), for logs and ``/readyz``."""
+    from wanzo_common.events.conf import app_settings
+
+    return str(app_settings.TRANSPORT)
+
+
+def describe_transport() -> str:
+    """One line saying which transport this process uses and whether it leaves the process."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from wanzo_common.events.conf import app_settings
+    from wanzo_common.events.transports import resolve_transport
+
+    name = transport_name()
+    try:
+        cls = resolve_transport(name)
+    except ImproperlyConfigured:
+        return f"events transport: {name} (invalid, see wanzo_events.E001)"
+    if cls.delivers_across_processes:
+        brokers = ",".join(app_settings.BROKERS) or "no brokers"
+        return f"events transport: {name} ({brokers})"
+    allowed = "allowed by ALLOW_MOCK" if app_settings.ALLOW_MOCK else "not allowed to relay"
+    return f"events transport: {name} (in-memory, this process only; {allowed})"
 
 
 class EventsConfig(AppConfig):
@@ -24,3 +54,7 @@ class EventsConfig(AppConfig):
         from wanzo_common.events import checks  # noqa: F401  (registers the system checks)
 
         health.READINESS_CHECKS.setdefault("events_broker", broker_ready)
+        health.READINESS_DETAILS.setdefault("transport", transport_name)
+        # Every process (server, consumer, relay, worker) says once which transport it runs on:
+        # logging is configured before the apps are ready (django.setup()).
+        logger.info(describe_transport())

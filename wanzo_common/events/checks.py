@@ -2,11 +2,12 @@
 
 Stable ids (documented in the README):
 - ``wanzo_events.E001`` unknown or unimportable transport (with a "did you mean").
-- ``wanzo_events.E002`` the Kafka transport (``USE_KAFKA=true``) without ``KAFKA_BROKERS``.
+- ``wanzo_events.E002`` the Kafka transport without ``KAFKA_BROKERS``.
 - ``wanzo_events.E003`` bad topic configuration (unknown family, illegal Kafka topic name).
 - ``wanzo_events.E004`` unknown ``WANZO_EVENTS`` key (a typo would be silently ignored).
 - ``wanzo_events.E005`` a numeric setting that is not a positive number.
-- ``wanzo_events.W001`` ``USE_KAFKA=true`` while ``TRANSPORT`` explicitly selects another one.
+- ``wanzo_events.E006`` with ``DEBUG`` false, a transport that delivers only within its own
+  process (the mock), unless ``ALLOW_MOCK`` opts in: events would silently go nowhere.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import difflib
 import re
 from typing import Any
 
-from django.core.checks import Error, Warning, register
+from django.conf import settings
+from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
 from wanzo_common.events.conf import DEFAULT_TOPICS, DEFAULTS, app_settings
@@ -31,6 +33,7 @@ def check_events_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
     errors: list[Any] = []
     errors += _check_keys()
     errors += _check_transport()
+    errors += _check_mock_outside_debug()
     errors += _check_brokers()
     errors += _check_topics()
     errors += _check_numbers()
@@ -52,32 +55,48 @@ def _check_keys() -> list[Error]:
     return errors
 
 
-def _check_transport() -> list[Any]:
+def _check_transport() -> list[Error]:
     from wanzo_common.events.transports import resolve_transport
 
     try:
         resolve_transport(str(app_settings.TRANSPORT))
     except ImproperlyConfigured as exc:
         return [Error(str(exc), id="wanzo_events.E001")]
-    explicit = app_settings.user_settings.get("TRANSPORT")
-    if app_settings.USE_KAFKA and explicit not in (None, "kafka"):
-        return [
-            Warning(
-                f"USE_KAFKA is true but WANZO_EVENTS['TRANSPORT'] is {explicit!r}.",
-                hint="Remove TRANSPORT to use Kafka, or set USE_KAFKA=false.",
-                id="wanzo_events.W001",
-            )
-        ]
     return []
 
 
+def _check_mock_outside_debug() -> list[Error]:
+    """The defect we replace: Kafka quietly off in production, events kept in a local list."""
+    from wanzo_common.events.transports import resolve_transport
+
+    try:
+        cls = resolve_transport(str(app_settings.TRANSPORT))
+    except ImproperlyConfigured:
+        return []  # E001 says it
+    if cls.delivers_across_processes or settings.DEBUG or app_settings.ALLOW_MOCK:
+        return []
+    return [
+        Error(
+            f"The events transport {app_settings.TRANSPORT!r} delivers only within this process, "
+            "and DEBUG is false: no other service would ever receive an event.",
+            hint="Set USE_KAFKA=true and KAFKA_BROKERS (WANZO_EVENTS['TRANSPORT'] = 'kafka'); "
+            "for a demo or a test run, opt in with EVENTS_ALLOW_MOCK=true "
+            "(WANZO_EVENTS['ALLOW_MOCK'] = True).",
+            id="wanzo_events.E006",
+        )
+    ]
+
+
 def _check_brokers() -> list[Error]:
-    uses_kafka = app_settings.USE_KAFKA or app_settings.TRANSPORT == "kafka"
+    from wanzo_common.events.transports import ALIASES
+
+    path = str(ALIASES.get(app_settings.TRANSPORT, app_settings.TRANSPORT))
+    uses_kafka = path.startswith("wanzo_common.events.transports.kafka")
     if uses_kafka and not app_settings.BROKERS:
         return [
             Error(
-                "The Kafka transport is selected (USE_KAFKA=true) but no broker is configured.",
-                hint="Set KAFKA_BROKERS=host:port[,host:port], or USE_KAFKA=false for the mock.",
+                "The Kafka transport is selected but no broker is configured.",
+                hint="Set KAFKA_BROKERS=host:port[,host:port].",
                 id="wanzo_events.E002",
             )
         ]

@@ -1,10 +1,11 @@
 """The events settings: one namespaced ``WANZO_EVENTS`` dict, read lazily.
 
-Modelled on DRF's ``api_settings``: ``app_settings.TRANSPORT`` reads ``settings.WANZO_EVENTS``
-on first access, falls back to :data:`DEFAULTS`, and forgets everything when a test changes the
-setting (``setting_changed``), so ``override_settings(WANZO_EVENTS=...)`` just works. Nothing is
+``app_settings.TRANSPORT`` reads ``settings.WANZO_EVENTS`` on first access, falls back to
+:data:`DEFAULTS`, and forgets everything when a test changes the setting
+(:class:`~wanzo_common.app_settings.AppSettings`, shared with ``WANZO_MONITORING``). Nothing is
 read at import time. :func:`events_settings` turns the seed's environment variables
-(``USE_KAFKA``, ``KAFKA_*``) into that dict for the shared settings builder.
+(``USE_KAFKA``, ``KAFKA_*``) into that dict for the shared settings builder: it is the one place
+where ``USE_KAFKA`` means anything; everywhere else, ``TRANSPORT`` alone chooses the transport.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
+
+from wanzo_common.app_settings import AppSettings
 
 DEFAULT_TOPICS = {
     "user": "wanzo.users",
@@ -24,9 +25,12 @@ DEFAULT_TOPICS = {
 }
 
 DEFAULTS: dict[str, Any] = {
-    # "mock", "kafka" or a dotted path to a module/class; None means "kafka" if USE_KAFKA.
-    "TRANSPORT": None,
-    "USE_KAFKA": False,
+    # "mock", "kafka" or a dotted path to a module/class (transports/__init__.py).
+    "TRANSPORT": "mock",
+    # The mock transport delivers only within its own process: with DEBUG false it is a system
+    # check error (wanzo_events.E006), and the relay refuses it, unless this opts in (a demo,
+    # a test run).
+    "ALLOW_MOCK": False,
     "CLIENT_ID": None,
     "BROKERS": [],
     "CONSUMER_GROUP_ID": None,
@@ -77,36 +81,10 @@ BEAT_SCHEDULE = {
 }
 
 
-class EventsSettings:
-    """Attribute access to ``WANZO_EVENTS`` merged over :data:`DEFAULTS`, cached until reset.
+class EventsSettings(AppSettings):
+    """``WANZO_EVENTS`` over :data:`DEFAULTS`, with the values derived from other settings."""
 
-    As DRF's ``api_settings``: a resolved value is stored as an instance attribute, so the next
-    read is a plain attribute lookup (``publish()`` reads settings for every event) and
-    ``__getattr__`` only runs on a first read after a reset.
-    """
-
-    def __init__(self) -> None:
-        self._cached: set[str] = set()
-        self._user: dict[str, Any] | None = None
-
-    @property
-    def user_settings(self) -> dict[str, Any]:
-        if self._user is None:
-            self._user = dict(getattr(settings, "WANZO_EVENTS", None) or {})
-        return self._user
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name not in DEFAULTS:
-            raise AttributeError(f"Invalid WANZO_EVENTS setting: {name!r}")
-        value = self._resolve(name)
-        self._cached.add(name)
-        setattr(self, name, value)
-        return value
-
-    def _resolve(self, name: str) -> Any:
-        value = self.user_settings.get(name, DEFAULTS[name])
-        if name == "TRANSPORT" and value is None:
-            return "kafka" if self.USE_KAFKA else "mock"
+    def resolve(self, name: str, value: Any) -> Any:
         if name == "SOURCE" and value is None:
             return getattr(settings, "SERVICE_NAME", None) or "wanzo"
         if name == "TOPICS":
@@ -115,20 +93,8 @@ class EventsSettings:
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
-    def reload(self) -> None:
-        for name in self._cached:
-            self.__dict__.pop(name, None)
-        self._cached.clear()
-        self._user = None
 
-
-app_settings = EventsSettings()
-
-
-@receiver(setting_changed)
-def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting == "WANZO_EVENTS":
-        app_settings.reload()
+app_settings = EventsSettings(setting="WANZO_EVENTS", defaults=DEFAULTS)
 
 
 # Client settings for the dev broker (librdkafka's mock cluster, ADR 0005), never for a real
@@ -174,6 +140,9 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
     :data:`DEV_BROKER_OPTIONS` (KIP-848 groups, ``fetch.wait.max.ms=10``). ``make up`` sets it
     with ``KAFKA_BROKERS`` when it starts the dev broker; never set it for a real cluster.
     ``KAFKA_GROUP_PROTOCOL`` (optional) chooses ``classic`` or ``consumer`` groups explicitly.
+
+    The transport: ``EVENTS_TRANSPORT`` when set, else ``kafka`` if the seed's ``USE_KAFKA`` is
+    true, else ``mock``. ``EVENTS_ALLOW_MOCK=true`` opts in to the mock with ``DEBUG`` false.
     """
     use_kafka = env.bool("USE_KAFKA", False)
     options = client_options(
@@ -183,7 +152,7 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
     )
     return {
         "TRANSPORT": env.str("EVENTS_TRANSPORT", "kafka" if use_kafka else "mock"),
-        "USE_KAFKA": use_kafka,
+        "ALLOW_MOCK": env.bool("EVENTS_ALLOW_MOCK", False),
         "CLIENT_ID": env.str("KAFKA_CLIENT_ID", f"wanzo-{service}"),
         "BROKERS": env.list("KAFKA_BROKERS", []),
         "CONSUMER_GROUP_ID": env.str("KAFKA_CONSUMER_GROUP_ID", f"wanzo-{service}"),

@@ -68,9 +68,6 @@ class OutboxEvent(models.Model):
         )
 
 
-# --- E2: InboxEvent (group, event_id, type, handled_at; unique (group, event_id)) goes below. ---
-
-
 class InboxQuerySet(models.QuerySet):
     def claim(self, *, group: str, event_id: str, type_name: str, using: str = "default") -> bool:
         """Insert the row for (group, event id) unless it exists; True if this call inserted it.

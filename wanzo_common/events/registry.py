@@ -141,20 +141,14 @@ def _same(a: Handler, b: Handler) -> bool:
 def _check_type_name(type_name: str) -> None:
     """A typo in a handler's type would silently ignore every event: fail at import instead."""
     known = _known_types()
-    if known is None or type_name in known:
+    if type_name in known:
         return
     hint = difflib.get_close_matches(type_name, known, n=1)
     suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
     raise ImproperlyConfigured(f"@handler for unknown event type {type_name!r}.{suggestion}")
 
 
-def _known_types() -> list[str] | None:
-    try:
-        from wanzo_common.events import types
-    except ImportError:  # the type registry is optional for the registry's own tests
-        return None
-    names = getattr(types, "type_names", None)
-    if callable(names):
-        return list(names())
-    registered = getattr(types, "REGISTRY", None) or getattr(types, "EVENT_TYPES", None)
-    return list(registered) if registered is not None else None
+def _known_types() -> list[str]:
+    from wanzo_common.events.types import type_names
+
+    return list(type_names())

@@ -7,6 +7,11 @@ holds across relays: a batch leaves out any key that has an older pending row ou
 (locked by another relay); those rows go in a later round. If the broker does not acknowledge
 the whole batch, nothing is marked sent and the rows are retried later: at-least-once, the
 consumers' inbox absorbs the duplicates. SQLite has no row locks: run one relay there.
+
+The relay refuses a transport that cannot deliver to another process (the mock: its broker is a
+list in the relay's own memory), with ``ImproperlyConfigured`` and every row left pending:
+marking rows sent there would lose them silently. Tests and demos opt in with ``ALLOW_MOCK``;
+then the mock's consumers in the same process (``events_outbox.deliver()``) receive the rows.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 from django.db.models import Count, Min
 from django.utils import timezone
@@ -25,7 +31,13 @@ from wanzo_common.events.models import OutboxEvent
 from wanzo_common.events.transports import BaseTransport, DeliveryError, Message, get_transport
 from wanzo_common.events.transports.base import new_message
 
-__all__ = ["prune_outbox", "relay_outbox", "relay_pending", "update_outbox_gauges"]
+__all__ = [
+    "check_relay_transport",
+    "prune_outbox",
+    "relay_outbox",
+    "relay_pending",
+    "update_outbox_gauges",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +52,7 @@ def relay_outbox(
     """Send one batch of pending rows; return how many were sent. Raises ``DeliveryError``."""
     batch = batch or app_settings.RELAY_BATCH
     transport = transport or get_transport()
+    check_relay_transport(transport)
     failure: DeliveryError | None = None
     with transaction.atomic(using=using):
         rows = _in_key_order(_lock_batch(batch, using), using)
@@ -60,6 +73,18 @@ def relay_outbox(
         raise failure
     logger.debug("outbox relay: sent %d event(s)", len(rows))
     return len(rows)
+
+
+def check_relay_transport(transport: BaseTransport) -> None:
+    """Raise ``ImproperlyConfigured`` unless rows sent through ``transport`` reach other processes."""
+    if transport.delivers_across_processes or app_settings.ALLOW_MOCK:
+        return
+    raise ImproperlyConfigured(
+        f"The outbox relay will not send through {type(transport).__module__}."
+        f"{type(transport).__name__}: it delivers only within this process, so the rows would "
+        "be marked sent and lost. They stay pending. Configure Kafka (USE_KAFKA=true, "
+        "KAFKA_BROKERS), or opt in for a demo or a test with EVENTS_ALLOW_MOCK=true."
+    )
 
 
 def relay_pending(

@@ -1,13 +1,19 @@
 """Test helpers shipped with the events app, as Django ships ``mail.outbox``.
 
-In a test module (or a conftest)::
+In a test module (the fixtures come with the plugin, no import needed)::
 
-    from wanzo_common.events.testing import events_outbox, mock_transport  # noqa: F401 (fixtures)
+    from wanzo_common.events.testing import assert_published
 
     @pytest.mark.django_db
     def test_signup(events_outbox):
         signup(email="a@example.com")
         assert_published("user.created", userId="42")
+
+This module is a pytest plugin, registered by the package (the ``pytest11`` entry point in
+``pyproject.toml``, as pytest-django registers its own), so its fixtures need no import. As
+Django empties ``mail.outbox`` before every test, an autouse fixture empties the mock transport's
+outbox before every test. The fixtures opt in to the mock (``ALLOW_MOCK``): in a test, the relay
+sends rows to the mock and the mock delivers them to consumers in the same process.
 
 ``events_outbox`` sees events published in both modes: sent through the mock transport, or
 waiting in the outbox table (committed, so certain to be sent). A rolled-back transaction leaves
@@ -15,21 +21,21 @@ nothing there. ``devbroker`` (session-scoped) yields Kafka bootstrap servers: ``
 from the environment when set, so the same tests run against a real cluster, else a dev broker
 subprocess started for the session.
 
-(PYTEST_DONT_REWRITE: this module raises its own AssertionErrors; test modules both import it
-and load it as a plugin, and pytest would otherwise warn that it was imported before rewriting.)
+(PYTEST_DONT_REWRITE: this module raises its own AssertionErrors. It is loaded before Django is
+set up, so it imports the event modules only inside its functions.)
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from wanzo_common.events.conf import client_options
-from wanzo_common.events.envelope import Event
-from wanzo_common.events.transports import get_transport
+if TYPE_CHECKING:
+    from wanzo_common.events.envelope import Event
 
 __all__ = [
     "EventsOutbox",
@@ -44,6 +50,7 @@ __all__ = [
 
 
 def _mock():
+    from wanzo_common.events.transports import get_transport
     from wanzo_common.events.transports.mock import Transport
 
     transport = get_transport()
@@ -63,11 +70,15 @@ class EventsOutbox:
 
     @property
     def sent(self) -> list[Event]:
+        from wanzo_common.events.envelope import Event
+
         return [Event.from_message(message) for message in self.transport.outbox]
 
     @property
     def pending(self) -> list[Event]:
         """Events committed to the outbox table and not relayed yet."""
+        from wanzo_common.events.envelope import Event
+
         try:
             from wanzo_common.events.models import OutboxEvent
 
@@ -133,11 +144,24 @@ def assert_published(type_name: str, count: int = 1, **data_subset: Any) -> list
 _MISSING = object()
 
 
+@pytest.fixture(autouse=True)
+def _empty_mock_outbox() -> None:
+    """Empty the mock transport's outbox before every test, as Django empties ``mail.outbox``.
+
+    Only the outbox (what assertions read): topics and committed offsets stay, as a broker's
+    would. Nothing to do in a run that never imported the mock.
+    """
+    mock = sys.modules.get("wanzo_common.events.transports.mock")
+    if mock is not None:
+        with mock.BROKER.cond:
+            mock.BROKER.sent.clear()
+
+
 @pytest.fixture
 def mock_transport(settings: Any) -> Iterator[Any]:
-    """The in-memory transport, empty at the start and the end of the test."""
+    """The in-memory transport, empty at the start and the end of the test (``ALLOW_MOCK``)."""
     current = dict(getattr(settings, "WANZO_EVENTS", None) or {})
-    settings.WANZO_EVENTS = {**current, "TRANSPORT": "mock", "USE_KAFKA": False}
+    settings.WANZO_EVENTS = {**current, "TRANSPORT": "mock", "ALLOW_MOCK": True}
     transport = _mock()
     transport.reset()
     yield transport
@@ -172,12 +196,13 @@ def kafka_settings(brokers: str, *, dev_broker: bool | None = None, **extra: Any
     """
     if dev_broker is None:
         dev_broker = is_dev_broker(brokers)
+    from wanzo_common.events.conf import client_options
+
     options = client_options(
         dev_broker=dev_broker, group_protocol=os.environ.get("KAFKA_GROUP_PROTOCOL") or None
     )
     return {
         "TRANSPORT": "kafka",
-        "USE_KAFKA": True,
         "BROKERS": [item for item in brokers.split(",") if item],
         "OPTIONS": options,
         "DEV_BROKER": dev_broker,

@@ -57,6 +57,11 @@ class DeliveryError(Exception):
 class BaseTransport:
     """A connection to one broker (cluster); created lazily, once per process."""
 
+    #: Whether a message sent here can reach a consumer in another process. The relay marks an
+    #: outbox row sent only on such a transport (``ALLOW_MOCK`` aside), and with ``DEBUG`` false
+    #: a transport without it is a system check error (``wanzo_events.E006``).
+    delivers_across_processes = True
+
     def __init__(self, *, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
 

@@ -188,6 +188,8 @@ class Transport(BaseTransport):
     """The ``mock`` transport: same messages and contract as Kafka, no network."""
 
     broker = BROKER
+    # Its broker is a list in this process: another process (a relay, a consumer) never sees it.
+    delivers_across_processes = False
 
     def __init__(self, *, options: Mapping[str, Any]) -> None:
         super().__init__(options=options)

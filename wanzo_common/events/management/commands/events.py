@@ -85,7 +85,7 @@ def handle_types(command: BaseCommand, options: dict[str, Any]) -> None:
         command.stdout.write(f"{name} v{event_type.version} -> {topic_for(event_type)}")
 
 
-# --- consumer-side tools (E2): tail, dlq list|replay -------------------------------------------
+# --- consumer-side tools: tail, dlq list|replay ------------------------------------------------
 
 
 def add_tail(subparsers: Any) -> None:
@@ -193,7 +193,7 @@ def _letter_line(info: Any) -> dict[str, Any]:
     }
 
 
-# (name, add_arguments, handler): E2's "tail" and "dlq" entries go here.
+# (name, add_arguments, handler) of each subcommand.
 SUBCOMMANDS: list[tuple[str, Callable[[Any], None], Handler]] = [
     ("publish", add_publish, handle_publish),
     ("types", add_types, handle_types),

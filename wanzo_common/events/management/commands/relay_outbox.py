@@ -13,12 +13,18 @@ import threading
 import time
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
 from wanzo_common.events.conf import app_settings
-from wanzo_common.events.relay import prune_outbox, relay_pending, update_outbox_gauges
-from wanzo_common.events.transports import DeliveryError
+from wanzo_common.events.relay import (
+    check_relay_transport,
+    prune_outbox,
+    relay_pending,
+    update_outbox_gauges,
+)
+from wanzo_common.events.transports import DeliveryError, get_transport
 
 logger = logging.getLogger(__name__)
 PRUNE_EVERY = 3600.0
@@ -40,6 +46,10 @@ class Command(BaseCommand):
         batch = options["batch"] or app_settings.RELAY_BATCH
         if batch < 1:
             raise CommandError("--batch must be positive")
+        try:
+            check_relay_transport(get_transport())
+        except ImproperlyConfigured as exc:  # the mock: it would mark rows sent and lose them
+            raise CommandError(str(exc)) from exc
         if options["once"]:
             try:
                 sent = relay_pending(batch=batch, using=options["database"])
