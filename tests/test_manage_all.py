@@ -253,6 +253,7 @@ def test_stop_kills_what_ignores_sigterm_after_the_grace_period(tmp_path):
 
 def test_check_runs_in_each_chosen_service(tmp_path):
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/{{service}}.sqlite3")
+    env["EVENTS_ALLOW_MOCK"] = "true"  # no broker here: the mock, opted in (wanzo_events.E006)
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "check", "--only", "admin,auth"],
         env=env, capture_output=True, text=True, timeout=180, cwd=tmp_path,
@@ -273,6 +274,7 @@ def test_up_serves_a_service_and_stops_cleanly_on_sigterm(tmp_path):
         APP_PORT=str(app_port),
         PROMETHEUS_PORT=str(metrics_port),
         DATABASE_URL=f"sqlite:///{tmp_path}/{{service}}.sqlite3",
+        EVENTS_ALLOW_MOCK="true",  # as `make up`: migrate runs before the broker, on the mock
     )
     log_path = tmp_path / "up.log"
     with log_path.open("w") as log:
@@ -367,6 +369,7 @@ def test_up_runs_a_broker_and_events_flow_between_services(tmp_path):
         )
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BROKERS", "USE_KAFKA"}}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/{{service}}.sqlite3"
+    env["EVENTS_ALLOW_MOCK"] = "true"  # as `make up`: migrate runs before the broker, on the mock
     log_path = tmp_path / "up.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(
