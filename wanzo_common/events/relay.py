@@ -49,10 +49,14 @@ def relay_outbox(
     transport: BaseTransport | None = None,
     timeout: float | None = None,
 ) -> int:
-    """Send one batch of pending rows; return how many were sent. Raises ``DeliveryError``."""
+    """Send one batch of pending rows; return how many were sent.
+
+    Raises ``DeliveryError`` (rows stay pending), or ``ImproperlyConfigured`` before touching a
+    row when ``transport`` cannot deliver to another process (:func:`check_relay_transport`).
+    """
     batch = batch or app_settings.RELAY_BATCH
     transport = transport or get_transport()
-    check_relay_transport(transport)
+    check_relay_transport(transport=transport)
     failure: DeliveryError | None = None
     with transaction.atomic(using=using):
         rows = _in_key_order(_lock_batch(batch, using), using)
@@ -75,7 +79,7 @@ def relay_outbox(
     return len(rows)
 
 
-def check_relay_transport(transport: BaseTransport) -> None:
+def check_relay_transport(*, transport: BaseTransport) -> None:
     """Raise ``ImproperlyConfigured`` unless rows sent through ``transport`` reach other processes."""
     if transport.delivers_across_processes or app_settings.ALLOW_MOCK:
         return

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         if batch < 1:
             raise CommandError("--batch must be positive")
         try:
-            check_relay_transport(get_transport())
+            check_relay_transport(transport=get_transport())
         except ImproperlyConfigured as exc:  # the mock: it would mark rows sent and lose them
             raise CommandError(str(exc)) from exc
         if options["once"]:
