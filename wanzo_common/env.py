@@ -1,8 +1,8 @@
 """The one reader of configuration variables: the process environment, then a ``.env`` file.
 
 Service settings (:mod:`wanzo_common.settings`) and the launcher (``manage_all.py``) read the
-same variables through :class:`Env`, so both agree on a port or a secret key: a variable set in
-the environment wins (even empty), and an empty value means the default. The file is parsed by python-dotenv, never by
+same variables through :class:`Env`, so both agree on a port or a secret key: a variable set
+in the environment wins (even empty), and an empty value means the default. The file is parsed by python-dotenv, never by
 hand. Nothing here imports Django.
 """
 

@@ -119,8 +119,9 @@ def start_exporter(
     port = getattr(conf, setting) if port is None else port
     address = address or conf.BIND_ADDRESS
     try:
+        controller = make_controller(registry)
         server = make_server(
-            address, int(port), make_controller(registry), _ThreadingServer, handler_class=_QuietHandler
+            address, int(port), controller, _ThreadingServer, handler_class=_QuietHandler
         )
     except OSError as exc:
         logger.error("%s could not bind port %s: %s", label, port, exc)
