@@ -27,6 +27,8 @@ def test_postgresql_keeps_its_own_options(tmp_path):
     config = config_for("postgres://u@127.0.0.1:5432/wanzo_{service}", tmp_path)
     assert "init_command" not in config.get("OPTIONS", {})
     assert config["NAME"] == "wanzo_svc" and config["TEST"]["NAME"] == "test_wanzo_svc"
+    shared = config_for("postgres://u@127.0.0.1:5432/wanzo_h5", tmp_path)
+    assert shared["TEST"]["NAME"] == "test_wanzo_h5_svc"  # one test database per service
 
 
 @pytest.fixture

@@ -60,7 +60,13 @@ def database_config(env: Env, *, service: str, base_dir: Path) -> dict[str, Any]
     if config["ENGINE"].endswith("sqlite3"):
         config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     elif config["ENGINE"].endswith("postgresql"):
-        config.setdefault("TEST", {})["NAME"] = f"test_wanzo_{service}"
+        # Derived from the database's own name, so two checkouts pointing at different
+        # databases never share a test database; with the service in it, so four services
+        # sharing one DATABASE_URL without ``{service}`` never do either.
+        name = config["NAME"]
+        config.setdefault("TEST", {})["NAME"] = (
+            f"test_{name}" if service in name else f"test_{name}_{service}"
+        )
     return config
 
 
