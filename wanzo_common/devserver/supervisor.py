@@ -1,6 +1,6 @@
 """Runs processes side by side: prefixed output, deaths noticed, an orderly stop.
 
-Why not honcho (or another Procfile runner): see docs/decisions/0009-devserver-supervisor.md.
+Why not honcho (or another Procfile runner): see docs/decisions/0009-devserver-launcher.md.
 In short, ``up`` starts its processes in stages (the broker, then the services once the broker
 answers) and stops them in reverse, the broker last so consumers can commit their offsets; a
 Procfile runner starts everything at once and signals everything at once.
