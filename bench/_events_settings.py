@@ -10,6 +10,7 @@ Django starts: ``BENCH_KAFKA_BROKERS`` (the dev broker's address or ``KAFKA_BROK
 import os
 from pathlib import Path
 
+from wanzo_common.ports import ServicePorts
 from wanzo_common.settings import build
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -18,9 +19,7 @@ globals().update(
     build(
         service="bench",
         base_dir=BASE_DIR,
-        app_port=8098,
-        metrics_port=9498,
-        celery_metrics_port=9598,
+        ports=ServicePorts(app=8098, metrics=9498, celery=9598, events=0),
     )
 )
 

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from wanzo_common.ports import ServicePorts
 from wanzo_common.settings import build
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -10,9 +11,7 @@ globals().update(
     build(
         service="testsvc",
         base_dir=BASE_DIR,
-        app_port=8099,
-        metrics_port=9499,
-        celery_metrics_port=9599,
+        ports=ServicePorts(app=8099, metrics=9499, celery=9599, events=0),
     )
 )
 

@@ -1,23 +1,27 @@
 """Shared base settings for every Wanzo service.
 
-Each service's settings module is a few lines: it calls :func:`build` with its name, its
-directory and its default ports, merges the result into its globals and adds its own apps.
+Each service's settings module is a few lines: it calls :func:`build` with its name and its
+directory (its default ports come from :mod:`wanzo_common.ports`), merges the result into its
+globals and adds its own apps.
 Configuration comes from the process environment first, then from ``services/<name>/.env``
-(never committed; ``.env.example`` documents every variable), then from the defaults here.
+(never committed; ``.env.example`` documents every variable), then from the defaults here,
+all read through :class:`wanzo_common.env.Env`.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
-from dotenv import dotenv_values
 
+from wanzo_common.env import Env
 from wanzo_common.events.conf import BEAT_SCHEDULE as EVENTS_BEAT_SCHEDULE
 from wanzo_common.events.conf import events_settings
 from wanzo_common.monitoring.conf import DEFAULTS as MONITORING_DEFAULTS
+from wanzo_common.ports import ServicePorts, ports_of
+
+__all__ = ["Env", "build", "database_config", "logging_config"]
 
 SHARED_APPS = [
     "django.contrib.contenttypes",
@@ -35,39 +39,16 @@ SHARED_MIDDLEWARE = [
 ]
 
 
-class Env:
-    """Reads a service's variables: the process environment wins over its ``.env`` file."""
-
-    def __init__(self, env_file: Path | None = None) -> None:
-        self._file = dotenv_values(env_file) if env_file and env_file.exists() else {}
-
-    def str(self, name: str, default: str | None = None) -> str | None:
-        value = os.environ.get(name)
-        if value is None:
-            value = self._file.get(name)
-        return default if value is None or value == "" else value
-
-    def bool(self, name: str, default: bool = False) -> bool:
-        value = self.str(name)
-        if value is None:
-            return default
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-
-    def int(self, name: str, default: int) -> int | str:
-        value = self.str(name)
-        if value is None:
-            return default
-        try:
-            return int(value)
-        except ValueError:
-            # Kept as a string so that a system check can report it clearly.
-            return value
-
-    def list(self, name: str, default: list[str]) -> list[str]:
-        value = self.str(name)
-        if value is None:
-            return default
-        return [item.strip() for item in value.split(",") if item.strip()]
+# The embedded default runs four processes per service on one SQLite file (server, consumer,
+# relay, one-off commands). WAL lets readers run beside the one writer; BEGIN IMMEDIATE takes
+# the write lock when a transaction starts, waiting up to ``timeout`` seconds for it, instead of
+# failing with "database is locked" when a read transaction later tries to write. Without it
+# the relay could send a batch, fail to mark it sent, and send it again (duplicates downstream).
+SQLITE_OPTIONS: dict[str, Any] = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 
 
 def database_config(env: Env, *, service: str, base_dir: Path) -> dict[str, Any]:
@@ -76,16 +57,27 @@ def database_config(env: Env, *, service: str, base_dir: Path) -> dict[str, Any]
     url = env.str("DATABASE_URL", default).replace("{service}", service)
     config = dj_database_url.parse(url, conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60))
     config["CONN_HEALTH_CHECKS"] = True
-    if config["ENGINE"].endswith("postgresql"):
-        config.setdefault("TEST", {})["NAME"] = f"test_wanzo_{service}"
+    if config["ENGINE"].endswith("sqlite3"):
+        config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    elif config["ENGINE"].endswith("postgresql"):
+        # Derived from the database's own name, so two checkouts pointing at different
+        # databases never share a test database; with the service in it, so four services
+        # sharing one DATABASE_URL without ``{service}`` never do either.
+        name = config["NAME"]
+        config.setdefault("TEST", {})["NAME"] = (
+            f"test_{name}" if service in name else f"test_{name}_{service}"
+        )
     return config
 
 
-def build(
-    *, service: str, base_dir: Path, app_port: int, metrics_port: int, celery_metrics_port: int
-) -> dict[str, Any]:
-    """Return the settings every service shares, as a dict to merge into its globals."""
+def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) -> dict[str, Any]:
+    """Return the settings every service shares, as a dict to merge into its globals.
+
+    ``ports`` is for services outside :data:`wanzo_common.ports.SERVICES` (test and bench
+    settings); a Wanzo service's come from that table.
+    """
     env = Env(base_dir / ".env")
+    ports = ports or ports_of(service)
     debug = env.bool("DJANGO_DEBUG", False)
     broker_url = env.str("CELERY_BROKER_URL")
     secret_key = env.str("DJANGO_SECRET_KEY")
@@ -108,7 +100,7 @@ def build(
         "TIME_ZONE": "UTC",
         "LANGUAGE_CODE": "en-us",
         "TEMPLATES": [],
-        "APP_PORT": env.int("APP_PORT", app_port),
+        "APP_PORT": env.int("APP_PORT", ports.app),
         "REST_FRAMEWORK": {
             "DEFAULT_AUTHENTICATION_CLASSES": [
                 "rest_framework.authentication.BasicAuthentication",
@@ -117,8 +109,8 @@ def build(
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
         },
         "WANZO_MONITORING": {
-            "PORT": env.int("PROMETHEUS_PORT", metrics_port),
-            "CELERY_PORT": env.int("CELERY_PROMETHEUS_PORT", celery_metrics_port),
+            "PORT": env.int("PROMETHEUS_PORT", ports.metrics),
+            "CELERY_PORT": env.int("CELERY_PROMETHEUS_PORT", ports.celery),
             "BIND_ADDRESS": env.str("PROMETHEUS_BIND_ADDRESS", MONITORING_DEFAULTS["BIND_ADDRESS"]),
             "BEARER_TOKEN": env.str("PROMETHEUS_BEARER_TOKEN"),
             "BASIC_AUTH": env.str("PROMETHEUS_BASIC_AUTH"),

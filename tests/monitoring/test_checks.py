@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from wanzo_common import settings as base_settings
 from wanzo_common.monitoring import checks
+from wanzo_common.ports import ServicePorts
 
 MIDDLEWARE = "wanzo_common.monitoring.middleware.PrometheusMiddleware"
 OTHERS = [
@@ -57,9 +58,8 @@ def test_invalid_celery_port_is_e005():
 
 def test_port_from_the_environment_reaches_the_check(monkeypatch, tmp_path):
     monkeypatch.setenv("PROMETHEUS_PORT", "abc")
-    built = base_settings.build(
-        service="checksvc", base_dir=tmp_path, app_port=1, metrics_port=2, celery_metrics_port=3
-    )
+    ports = ServicePorts(app=1, metrics=2, celery=3, events=4)
+    built = base_settings.build(service="checksvc", base_dir=tmp_path, ports=ports)
     with override_settings(WANZO_MONITORING=built["WANZO_MONITORING"]):
         assert ids(monitoring_errors()) == ["wanzo_monitoring.E001"]
 

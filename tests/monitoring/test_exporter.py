@@ -171,3 +171,28 @@ def test_settings_override_is_reread_by_the_next_exporter(serve):
     with override_settings(WANZO_MONITORING={"BEARER_TOKEN": "t"}):
         assert get(serve())[0] == 401
     assert get(serve())[0] == 200
+
+
+# --- start-up: the one function every process (runserver, gunicorn, Celery, consume_events) calls
+
+
+@override_settings(WANZO_MONITORING={"CELERY_PORT": 0})
+def test_the_port_comes_from_the_named_setting_when_none_is_given():
+    server = start_exporter(setting="CELERY_PORT")  # 0: an ephemeral port
+    try:
+        assert server is not None and server.server_port > 0
+    finally:
+        stop(server)
+
+
+@override_settings(WANZO_MONITORING={"EXPORTER": "off"})
+def test_nothing_starts_when_the_exporter_is_off():
+    assert start_exporter(port=0) is None
+
+
+def test_a_port_in_use_is_logged_and_none_returned(serve, caplog):
+    taken = serve()
+    with caplog.at_level("ERROR", logger="wanzo_common.monitoring.exporter"):
+        again = start_exporter(port=taken.server_port, label="test exporter")
+    assert again is None
+    assert f"test exporter could not bind port {taken.server_port}" in caplog.text

@@ -27,10 +27,10 @@ _exporter = None
 @signals.worker_init.connect
 def _start_exporter(sender=None, **kwargs) -> None:
     global _exporter
-    from wanzo_common.monitoring.exporter import start_configured
+    from wanzo_common.monitoring.exporter import start_exporter
 
     if _exporter is None:
-        _exporter = start_configured(port_setting="CELERY_PORT", label="Celery metrics exporter")
+        _exporter = start_exporter(setting="CELERY_PORT", label="Celery metrics exporter")
 
 
 @signals.worker_shutdown.connect

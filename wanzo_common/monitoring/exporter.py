@@ -2,7 +2,8 @@
 
 One exporter per server, never one per worker: under runserver it runs in the serving process;
 under gunicorn in the master (started by ``deploy/gunicorn.conf.py``); in a Celery worker in the
-main process. In multiprocess mode the registry reads every worker's files (see
+main process; in ``consume_events`` in the command's process. All of them call
+:func:`start_exporter`. In multiprocess mode the registry reads every worker's files (see
 ``multiprocess``) and reports process metrics for each live process, labelled by pid.
 """
 
@@ -96,30 +97,36 @@ def make_controller(registry=None) -> PrometheusController:
     )
 
 
-def start_exporter(*, port: int, address: str | None = None, registry=None) -> WSGIServer:
-    """Serve ``/metrics`` on ``address:port`` from a daemon thread; returns the server."""
-    from wanzo_common.monitoring.conf import monitoring_settings as conf
+def start_exporter(
+    *,
+    port: int | str | None = None,
+    setting: str = "PORT",
+    address: str | None = None,
+    registry=None,
+    label: str = "metrics exporter",
+) -> WSGIServer | None:
+    """Serve ``/metrics`` from a daemon thread: the one way every process starts its exporter.
 
-    address = address or conf.BIND_ADDRESS
-    server = make_server(
-        address, int(port), make_controller(registry), _ThreadingServer, handler_class=_QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, name="wanzo-metrics", daemon=True)
-    thread.start()
-    logger.info("metrics exporter listening on http://%s:%s/metrics", address, server.server_port)
-    return server
-
-
-def start_configured(*, port_setting: str, label: str = "metrics exporter") -> WSGIServer | None:
-    """``start_exporter`` on the port the monitoring setting ``port_setting`` names, unless
-    ``EXPORTER`` is "off". A port already taken is logged, not raised: the app serves on."""
+    The port is ``port`` when given (``consume_events --metrics-port``; 0 picks a free one),
+    else the monitoring setting named by ``setting`` (``PORT`` for a server, ``CELERY_PORT`` for
+    a Celery worker). Nothing starts when ``EXPORTER`` is "off". A port already taken is logged,
+    not raised, and None returned: metrics are not worth refusing to serve or consume for.
+    """
     from wanzo_common.monitoring.conf import monitoring_settings as conf
 
     if conf.EXPORTER == "off":
         return None
-    port = getattr(conf, port_setting)
+    port = getattr(conf, setting) if port is None else port
+    address = address or conf.BIND_ADDRESS
     try:
-        return start_exporter(port=int(port))
+        controller = make_controller(registry)
+        server = make_server(
+            address, int(port), controller, _ThreadingServer, handler_class=_QuietHandler
+        )
     except OSError as exc:
         logger.error("%s could not bind port %s: %s", label, port, exc)
         return None
+    thread = threading.Thread(target=server.serve_forever, name="wanzo-metrics", daemon=True)
+    thread.start()
+    logger.info("%s listening on http://%s:%s/metrics", label, address, server.server_port)
+    return server

@@ -42,11 +42,10 @@ def when_ready(server) -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018  (the import is the point)
-    from wanzo_common.monitoring.conf import monitoring_settings as conf
     from wanzo_common.monitoring.exporter import start_exporter
 
-    if conf.EXPORTER != "off":
-        _exporter = start_exporter(port=int(conf.PORT))
+    _exporter = start_exporter(setting="PORT")
+    if _exporter is not None:
         server.log.info("Metrics for all workers on port %s", _exporter.server_port)
 
 

@@ -24,6 +24,6 @@ def is_serving_process(argv: list[str] | None = None, environ=None) -> bool:
 def start_if_serving() -> None:
     global _server
     if _server is None and is_serving_process():
-        from wanzo_common.monitoring.exporter import start_configured
+        from wanzo_common.monitoring.exporter import start_exporter
 
-        _server = start_configured(port_setting="PORT")
+        _server = start_exporter(setting="PORT")

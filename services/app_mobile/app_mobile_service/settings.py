@@ -6,14 +6,6 @@ from wanzo_common.settings import build
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-globals().update(
-    build(
-        service="app_mobile",
-        base_dir=BASE_DIR,
-        app_port=8003,
-        metrics_port=9466,
-        celery_metrics_port=9566,
-    )
-)
+globals().update(build(service="app_mobile", base_dir=BASE_DIR))  # ports: wanzo_common.ports
 
 INSTALLED_APPS += ["app_mobile_service.apps.ServiceConfig"]  # noqa: F821  (defined by build())

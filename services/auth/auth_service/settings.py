@@ -6,14 +6,6 @@ from wanzo_common.settings import build
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-globals().update(
-    build(
-        service="auth",
-        base_dir=BASE_DIR,
-        app_port=8004,
-        metrics_port=9467,
-        celery_metrics_port=9567,
-    )
-)
+globals().update(build(service="auth", base_dir=BASE_DIR))  # ports: wanzo_common.ports
 
 INSTALLED_APPS += ["auth_service.apps.ServiceConfig"]  # noqa: F821  (defined by build())

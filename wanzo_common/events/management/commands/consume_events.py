@@ -74,10 +74,7 @@ class Command(BaseCommand):
             return
         from wanzo_common.monitoring.exporter import start_exporter
 
-        try:
-            start_exporter(port=int(port))
-        except OSError as exc:  # metrics are not worth refusing to consume for
-            logger.error("metrics exporter could not bind port %s: %s", port, exc)
+        start_exporter(port=port)
 
 
 @contextmanager

@@ -1,0 +1,127 @@
+"""The two things ``manage_all.py`` does: a manage.py command in every service, and ``up``.
+
+``up`` checks and writes everything first (``.env`` files, ports), migrates, then starts in
+stages (the broker, then the services), announces the URLs once every ``/healthz`` answers, and
+runs until a stop is asked for (exit status 0) or a process dies on its own (exit status 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from wanzo_common.devserver.cli import Options, UsageError
+from wanzo_common.devserver.envfile import ensure_env_file
+from wanzo_common.devserver.portcheck import HOST, check_ports, resolve_ports
+from wanzo_common.devserver.readiness import http_ok, wait_ready
+from wanzo_common.devserver.supervisor import (
+    LABEL,
+    Running,
+    StopSignal,
+    Supervisor,
+    run_batch,
+    run_sequential,
+)
+from wanzo_common.devserver.topology import Topology
+from wanzo_common.env import Env
+from wanzo_common.ports import ServicePorts
+
+
+def run_command(opts: Options, *, root: Path) -> int:
+    topology = Topology(root, opts)
+    specs = [topology.manage_py(service, [opts.command, *opts.args]) for service in opts.services]
+    if opts.sequential:
+        return run_sequential(specs)
+    stop = StopSignal()
+    stop.install()
+    status, table = run_batch(specs, stop)
+    print(table, flush=True)
+    return status
+
+
+def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
+    """Everything `up` checks and writes before it starts a process."""
+    topology = Topology(root, opts)
+    if opts.server == "gunicorn" and not topology.gunicorn_conf.exists():
+        shown = topology.gunicorn_conf.relative_to(root)
+        raise UsageError(f"{shown} not found; use --server runserver")
+    ports = {}
+    for service in opts.services:
+        service_dir = root / "services" / service
+        if note := ensure_env_file(service_dir):
+            print(f"{service}: {note}", flush=True)
+        ports[service] = resolve_ports(service, env=Env(service_dir / ".env"))
+    check_ports(ports, events=opts.events)
+    return ports
+
+
+def up(opts: Options, *, root: Path) -> int:
+    ports = prepare(opts, root=root)
+    stop = StopSignal()
+    stop.install()
+    topology = Topology(root, opts)
+    if opts.migrate:
+        specs = [topology.manage_py(service, ["migrate", "--noinput"]) for service in opts.services]
+        status, table = run_batch(specs, stop)
+        if status:
+            print(f"migrate did not complete:\n{table}", flush=True)
+            return 0 if stop.requested.is_set() else status
+    return serve(Supervisor(stop), topology, ports)
+
+
+def serve(supervisor: Supervisor, topology: Topology, ports: Mapping[str, ServicePorts]) -> int:
+    """Start the broker, then every service's processes; run until a stop or a death."""
+    supervisor.width = max(len(LABEL), *(len(f"{s}.consumer") for s in ports))
+    stages = [
+        topology.broker,
+        # Built after the broker is ready: the services' environment carries its address.
+        lambda: [spec for name, pair in ports.items() for spec in topology.service(name, pair)],
+    ]
+    for make_specs in stages:
+        specs = make_specs()
+        supervisor.start_all(specs)
+        if problem := wait_ready(supervisor, specs, topology.opts.ready_timeout):
+            return shutdown(supervisor, problem=problem)
+    announce(supervisor, ports)
+    if announcements := topology.announcements():
+        status, table = run_batch(announcements, supervisor.stop_signal)
+        if status:
+            supervisor.say(f"warning: could not publish system.service_started:\n{table}")
+    return shutdown(supervisor, dead=supervisor.watch())
+
+
+def url_table(ports: Mapping[str, ServicePorts]) -> str:
+    rows = [("service", "app", "health", "ready", "api", "metrics")]
+    for service, pair in ports.items():
+        app = f"http://{HOST}:{pair.app}/"
+        metrics = f"http://{HOST}:{pair.metrics}/metrics"
+        rows.append((service, app, app + "healthz", app + "readyz", app + "api/", metrics))
+    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+def announce(supervisor: Supervisor, ports: Mapping[str, ServicePorts]) -> None:
+    supervisor.say("ready; Ctrl-C stops everything\n" + url_table(ports))
+    for service, pair in ports.items():
+        if not http_ok(f"http://{HOST}:{pair.metrics}/metrics", any_status=True):
+            supervisor.say(f"warning: {service} metrics port {pair.metrics} does not answer")
+
+
+def shutdown(
+    supervisor: Supervisor, *, problem: str | None = None, dead: Running | None = None
+) -> int:
+    """Stop everything; 0 only for a stop that was asked for and went cleanly."""
+    asked = supervisor.stop_signal.requested.is_set()
+    if dead is not None:
+        code = dead.proc.returncode
+        supervisor.say(f"{dead.spec.name} exited unexpectedly (code {code}); stopping the others")
+    elif problem and not asked:
+        supervisor.say(f"error: {problem}; stopping")
+    killed = supervisor.stop()
+    if killed:
+        supervisor.say(f"killed after {supervisor.grace:.0f}s: {', '.join(killed)}")
+    clean = dead is None and not killed and (problem is None or asked)
+    supervisor.say("stopped" if clean else "stopped, with errors")
+    return 0 if clean else 1
