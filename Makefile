@@ -29,11 +29,8 @@ $(STAMP): $(wildcard requirements/*.txt) pyproject.toml
 	@$(PIP) install -e .
 	@touch $@
 
-# EVENTS_ALLOW_MOCK: `up` is a local demo. Its servers, consumers and relays run on Kafka (the dev
-# broker); only `migrate`, started before the broker, and `--no-events` run on the mock transport,
-# which the system checks refuse with DEBUG false unless opted in (wanzo_events.E006).
 up: $(STAMP)
-	EVENTS_ALLOW_MOCK=true $(PY) manage_all.py up $(UP_ARGS)
+	$(PY) manage_all.py up $(UP_ARGS)
 
 test: $(STAMP)
 	@status=0; summary=""; \

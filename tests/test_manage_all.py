@@ -69,7 +69,6 @@ def test_up_serves_a_service_and_stops_cleanly_on_sigterm(tmp_path):
         PROMETHEUS_PORT=str(metrics_port),
         EVENTS_PROMETHEUS_PORT=str(events_port),
         DATABASE_URL=f"sqlite:///{tmp_path}/{{service}}.sqlite3",
-        EVENTS_ALLOW_MOCK="true",  # as `make up`: migrate runs before the broker, on the mock
     )
     log_path = tmp_path / "up.log"
     with log_path.open("w") as log:
@@ -143,7 +142,6 @@ def test_up_runs_a_broker_and_events_flow_between_services(tmp_path):
         )
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BROKERS", "USE_KAFKA"}}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/{{service}}.sqlite3"
-    env["EVENTS_ALLOW_MOCK"] = "true"  # as `make up`: migrate runs before the broker, on the mock
     log_path = tmp_path / "up.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(

@@ -22,7 +22,7 @@ from wanzo_common.devserver.supervisor import (
     run_batch,
     run_sequential,
 )
-from wanzo_common.devserver.topology import Topology
+from wanzo_common.devserver.topology import MOCK_OPT_IN, Topology
 from wanzo_common.env import Env
 from wanzo_common.ports import ServicePorts
 
@@ -61,7 +61,10 @@ def up(opts: Options, *, root: Path) -> int:
     stop.install()
     topology = Topology(root, opts)
     if opts.migrate:
-        specs = [topology.manage_py(service, ["migrate", "--noinput"]) for service in opts.services]
+        specs = [
+            topology.manage_py(service, ["migrate", "--noinput"], extra_env=MOCK_OPT_IN)
+            for service in opts.services
+        ]
         status, table = run_batch(specs, stop)
         if status:
             print(f"migrate did not complete:\n{table}", flush=True)

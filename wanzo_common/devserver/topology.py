@@ -28,6 +28,10 @@ from wanzo_common.ports import ServicePorts
 # naming them). Long-running consumers use the classic group protocol, as on a real cluster:
 # the mock cluster's KIP-848 groups (fast joins, for tests) redeliver after assignment updates.
 DEV_BROKER_ENV = {"KAFKA_DEV_BROKER": "true", "KAFKA_GROUP_PROTOCOL": "classic"}
+# Processes that run on the in-memory mock transport by design, which the system checks refuse
+# with DEBUG false unless opted in (wanzo_events.E006): `migrate`, started before the broker and
+# publishing nothing, and every process of `up --no-events`, a demo without events.
+MOCK_OPT_IN = {"EVENTS_ALLOW_MOCK": "true"}
 
 
 def child_env(root: Path, service: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -110,6 +114,8 @@ class Topology:
     def server(self, service: str, ports: ServicePorts) -> ProcessSpec:
         extra = {**self.broker_env, "APP_PORT": str(ports.app)}
         extra["PROMETHEUS_PORT"] = str(ports.metrics)
+        if not self.opts.events:
+            extra.update(MOCK_OPT_IN)
         # runserver --noreload: one process, so the exporter binds once and SIGTERM stops it.
         runserver = ["runserver", f"{HOST}:{ports.app}", "--noreload"]
         spec = self.manage_py(service, runserver, extra_env=extra)
