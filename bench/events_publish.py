@@ -181,7 +181,9 @@ def report(first: dict, second: dict, *, rounds: int, acked: int, queued: int) -
 
     print(f"\n[2] encoding side, not waiting: {rounds} rounds x {queued:,} events, one flush each")
     raw, ours, build = (med(second[name]) for name in ("raw", "ours", "build"))
-    common.row("raw: produce + poll(0), prebuilt bytes", common.rate(raw), f"{1e6 / raw:.1f} µs each")
+    common.row(
+        "raw: produce + poll(0), prebuilt bytes", common.rate(raw), f"{1e6 / raw:.1f} µs each"
+    )
     common.row("Event.create + to_message + send_async", common.rate(ours),
                f"{1e6 / ours:.1f} µs each, +{1e6 / ours - 1e6 / raw:.1f} µs")  # fmt: skip
     common.row("  of which Event.create + to_message", f"{1e6 / build:.1f} µs", "(info)")
