@@ -1,7 +1,8 @@
-"""The envelope's fast helpers give exactly what the straightforward versions give."""
+"""The envelope's pieces: the libraries give the values the standard library would."""
 
 import json
 import math
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -9,9 +10,11 @@ import pytest
 
 from wanzo_common.events import encoding
 from wanzo_common.events.encoding import (
+    decode_json,
     encode_json,
     format_time,
-    new_ids,
+    new_id,
+    new_traceparent,
     now_text,
     parse_time,
     static_headers,
@@ -22,19 +25,32 @@ COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 @pytest.mark.parametrize(
     "data",
-    [{}, {"a": 1, "b": -2.5, "c": 1e300, "d": True, "e": None, "f": [1, "x", {"g": []}]},
-     {"ü": "é\n\"\\\u2028", 3: "int key"}, {"n": 12345678901234567890, "z": 0.1 + 0.2}],
+    [{}, {"a": 1, "b": -2.5, "c": 1.5e30, "d": True, "e": None, "f": [1, "x", {"g": []}]},
+     {"ü": "é\n\"\\\u2028\x00"}, {"n": 1234567890123456789, "z": 0.1 + 0.2}],
 )  # fmt: skip
-def test_encode_json_matches_the_compact_encoder(data):
-    assert encode_json(data) == COMPACT.encode(data)
+def test_encode_json_is_compact_utf8_json(data):
+    assert encode_json(data) == COMPACT.encode(data).encode()
+    assert decode_json(encode_json(data)) == data
 
 
-def test_encode_json_refuses_what_json_refuses():
-    from decimal import Decimal
-
+@pytest.mark.parametrize(
+    "value", [__import__("decimal").Decimal("1.50"), b"raw", {1, 2}, 2**64, object()]
+)
+def test_encode_json_refuses_what_json_cannot_hold(value):
     with pytest.raises(TypeError):
-        encode_json({"amount": Decimal("1.50")})
-    assert encode_json({"x": math.inf}) == COMPACT.encode({"x": math.inf})
+        encode_json({"amount": value})
+    with pytest.raises(TypeError):
+        encode_json({1: "a non-string key"})
+
+
+def test_non_finite_numbers_become_null():
+    assert encode_json({"x": math.inf, "y": math.nan}) == b'{"x":null,"y":null}'
+
+
+@pytest.mark.parametrize("raw", [b"{", b"NaN", b"\xff\xfe", b"{'a': 1}", b""])
+def test_decode_json_refuses_what_is_not_strict_json(raw):
+    with pytest.raises(ValueError):
+        decode_json(raw)
 
 
 def test_now_text_is_format_time_of_now_at_the_millisecond(monkeypatch):
@@ -47,12 +63,30 @@ def test_now_text_is_format_time_of_now_at_the_millisecond(monkeypatch):
         assert parse_time(now_text()) == moment
 
 
-def test_new_ids_are_uuid4_and_a_w3c_traceparent():
-    ident, traceparent = new_ids()
-    assert uuid.UUID(ident).version == 4 and str(uuid.UUID(ident)) == ident
-    version, trace_id, parent_id, flags = traceparent.split("-")
+def test_ids_are_uuid4_and_traceparents_w3c():
+    ident = new_id()
+    parsed = uuid.UUID(ident)
+    assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == ident
+    version, trace_id, parent_id, flags = new_traceparent().split("-")
     assert (version, flags, len(trace_id), len(parent_id)) == ("00", "01", 32, 16)
-    assert new_ids() != new_ids()
+    assert new_id() != new_id() and new_traceparent() != new_traceparent()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_worker_never_repeats_the_parents_ids():
+    # gunicorn and Celery fork their workers: a generator state copied into the child would
+    # give both processes the same ce_id sequence, and the inbox would drop real events.
+    new_id()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its next ids and leave at once
+        os.write(write_end, ",".join(new_id() for _ in range(5)).encode())
+        os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_end) as pipe:
+        child = set(pipe.read().split(","))
+    assert len(child) == 5 and not child & {new_id() for _ in range(5)}
 
 
 def test_static_headers_are_encoded_once_and_skip_missing_values():

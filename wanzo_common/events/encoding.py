@@ -1,25 +1,29 @@
-"""The bytes of an envelope, made cheaply: ids, timestamps, the JSON body, constant headers.
+"""The pieces of an envelope: ids, timestamps, the JSON body and the constant headers.
 
-``publish()`` runs all of this for every event, and in CPython the straightforward versions
-(``uuid.uuid4()``, ``datetime.isoformat()``, ``json.dumps()``, ten headers encoded one by one)
-cost several times what librdkafka spends sending the message. Each helper here produces exactly
-what the straightforward version would (the tests compare them), for less.
+``publish()`` runs all of this for every event, so each piece comes from a library chosen by
+measuring (``bench/events_encoding_choice.py``, ADR 0009): orjson for JSON and uuid-utils for
+the version 4 ids, several times faster than ``json`` and ``uuid`` and producing the same
+values. The one thing kept by hand is plain caching: the date part of ``ce_time`` is formatted
+once a second, and the headers that depend only on the event's type and source once per pair.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time as _time
 from datetime import UTC, datetime
-from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
+
+import orjson
+import uuid_utils
 
 __all__ = [
     "CONTENT_TYPE",
+    "decode_json",
     "encode_json",
     "format_time",
-    "new_ids",
+    "new_id",
+    "new_traceparent",
     "now_text",
     "parse_time",
     "static_headers",
@@ -27,29 +31,17 @@ __all__ = [
 ]
 
 CONTENT_TYPE = "application/json"
-# One compact encoder, built once: json.dumps with options builds a new one per call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def _compact_encoder() -> Any:
-    """``_ENCODER.encode`` without its per-call set-up (half its cost for a small payload).
-
-    ``JSONEncoder.encode`` builds a new C encoder for every call; this one is built once, with
-    the same options. No circular-reference bookkeeping (markers): a payload is a tree of JSON
-    values, and a cycle still fails (RecursionError) instead of looping.
-    """
-    if c_make_encoder is None:  # an interpreter without the C accelerator
-        return _ENCODER.encode
-    try:  # the arguments JSONEncoder.iterencode passes (a private API of CPython's json)
-        encoder = c_make_encoder(
-            None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, True
-        )
-    except TypeError:  # another Python's signature: the documented way then
-        return _ENCODER.encode
-    return lambda data: "".join(encoder(data, 0))
+def encode_json(data: Any) -> bytes:
+    """Compact UTF-8 JSON. Raises ``TypeError`` for what JSON cannot hold (a ``Decimal``, bytes,
+    a set, an integer beyond 64 bits, a non-string key); NaN and infinities become ``null``."""
+    return orjson.dumps(data)
 
 
-encode_json = _compact_encoder()
+def decode_json(raw: bytes | str) -> Any:
+    """The value of a JSON document; ``ValueError`` if it is not strict JSON (or not UTF-8)."""
+    return orjson.loads(raw)
 
 
 def utcnow() -> datetime:
@@ -77,7 +69,7 @@ _clock: tuple[int, str] = (-1, "")
 
 
 def now_text() -> str:
-    """``format_time(utcnow())`` at a fifth of the cost: the date part is formatted once a second."""
+    """``format_time(utcnow())`` at a third of the cost: the date part is formatted once a second."""
     global _clock
     second, milli = divmod(_time.time_ns() // 1_000_000, 1000)
     cached, prefix = _clock
@@ -87,18 +79,19 @@ def now_text() -> str:
     return f"{prefix}.{milli:03d}Z"
 
 
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+def new_id() -> str:
+    """A random (version 4) UUID for ``ce_id``.
 
-
-def new_ids() -> tuple[str, str]:
-    """A random (version 4) UUID for ``ce_id`` and a fresh W3C ``traceparent``, from one read.
-
-    One ``os.urandom`` call instead of ``uuid.uuid4()`` (which builds a UUID object) plus a
-    second read for the traceparent: 128 random bits of id, less the UUID's 6 fixed ones.
+    uuid-utils reseeds its generator in a forked child (gunicorn and Celery workers), so two
+    workers never repeat each other's ids; a test holds it to that.
     """
-    raw = os.urandom(40).hex()
-    ident = f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{_VARIANT[raw[16]]}{raw[17:20]}-{raw[20:32]}"
-    return ident, f"00-{raw[32:64]}-{raw[64:]}-01"
+    return str(uuid_utils.uuid4())
+
+
+def new_traceparent() -> str:
+    """A fresh W3C ``traceparent``: version 00, a random trace id and parent id, sampled."""
+    raw = os.urandom(24).hex()
+    return f"00-{raw[:32]}-{raw[32:]}-01"
 
 
 # Headers that only depend on (type, source, specversion, dataschema), encoded once.

@@ -9,22 +9,23 @@ dead-letter it at once.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from wanzo_common.events.encoding import (
     CONTENT_TYPE,
+    decode_json,
     encode_json,
     format_time,
-    new_ids,
+    new_id,
+    new_traceparent,
     now_text,
     parse_time,
     static_headers,
     utcnow,
 )
 from wanzo_common.events.exceptions import InvalidEvent
-from wanzo_common.events.transports.base import Message, new_message
+from wanzo_common.events.transports.base import Message
 from wanzo_common.events.types import EventType, get_type, topic_for
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
     "Event",
     "InvalidEvent",
     "format_time",
-    "new_ids",
+    "new_id",
     "parse_time",
     "utcnow",
 ]
@@ -46,9 +47,9 @@ class Event:
     """One CloudEvent: its attributes and its ``data`` (the payload dict).
 
     A plain class with ``__slots__`` rather than a frozen dataclass: ``publish()`` makes one per
-    event and a frozen dataclass's constructor (``object.__setattr__`` per field, default
-    factories) cost more than handing the message to librdkafka. Treat it as read-only. The
-    ``time`` of a new event is kept as its ``ce_time`` text and parsed only when read.
+    event, and a frozen dataclass's constructor (``object.__setattr__`` per field) costs as much
+    as handing the message to librdkafka. Treat it as read-only. The ``time`` of a new event is
+    kept as its ``ce_time`` text and parsed only when read.
     """
 
     __slots__ = (
@@ -73,15 +74,16 @@ class Event:
         self.type = type
         self.data = data
         self.source = source
-        self.id = id if id is not None else new_ids()[0]
+        self.id = id if id is not None else new_id()
         self.subject = subject
         self.specversion = specversion
         self.dataschema = dataschema
         self.correlation_id = correlation_id
         self.traceparent = traceparent
         self.version = version
-        self._time = time if time is not None else utcnow()
-        self._time_text: str | None = None
+        self._time = time
+        # A new event keeps "now" as its ce_time text, parsed into a datetime only when read.
+        self._time_text = None if time is not None else now_text()
 
     @property
     def time(self) -> datetime:
@@ -115,24 +117,20 @@ class Event:
     ) -> Event:
         """:meth:`create` for a type already looked up (the publish hot path)."""
         event_type.validate(data)
-        ident, fresh_traceparent = new_ids()
-        event = cls.__new__(cls)
-        event.type = event_type.name
-        event.data = data
-        event.source = source
-        event.id = ident
-        event.subject = subject if subject is not None else event_type.subject_of(data)
-        event.specversion = SPECVERSION
-        event.dataschema = event_type.dataschema
-        event.correlation_id = correlation_id
-        event.traceparent = traceparent or fresh_traceparent
-        event.version = event_type.version
-        event._time = None
-        event._time_text = now_text()
-        return event
+        return cls(
+            type=event_type.name,
+            data=data,
+            source=source,
+            id=new_id(),
+            subject=subject if subject is not None else event_type.subject_of(data),
+            dataschema=event_type.dataschema,
+            correlation_id=correlation_id,
+            traceparent=traceparent or new_traceparent(),
+            version=event_type.version,
+        )
 
     def body(self) -> bytes:
-        return encode_json(self.data).encode()
+        return encode_json(self.data)
 
     def headers(self) -> tuple[tuple[str, bytes], ...]:
         static = static_headers(self.type, self.source, self.specversion, self.dataschema)
@@ -147,7 +145,7 @@ class Event:
 
     def to_message(self, topic: str | None = None) -> Message:
         key = self.subject.encode() if self.subject is not None else None
-        return new_message(topic or topic_for(self.type), self.body(), key, self.headers())
+        return Message(topic or topic_for(self.type), self.body(), key, self.headers())
 
     @classmethod
     def from_message(cls, message: Message, *, validate: bool = True) -> Event:
@@ -223,8 +221,8 @@ def _payload(value: bytes | None) -> dict[str, Any]:
     if value is None:
         raise InvalidEvent("not_json", "empty message body")
     try:
-        data = json.loads(value)
-    except (UnicodeDecodeError, ValueError):
+        data = decode_json(value)
+    except ValueError:  # orjson's JSONDecodeError, also raised for bytes that are not UTF-8
         raise InvalidEvent("not_json", "body is not JSON") from None
     if not isinstance(data, dict):
         raise InvalidEvent("not_json", "body is not a JSON object")

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import jsonschema_rs
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from jsonschema import Draft202012Validator
 
 from wanzo_common.events.exceptions import InvalidEvent
-from wanzo_common.events.fastschema import compile_schema
 
 __all__ = [
     "REGISTRY",
@@ -29,7 +28,6 @@ __all__ = [
     "register",
     "topic_for",
     "type_names",
-    "validate",
 ]
 
 
@@ -42,16 +40,18 @@ class EventType:
     subject_field: str | None
     version: int = 1
     description: str = ""
-    # Filled in by __post_init__: compiled checks (schemas are checked once, at definition).
+    # Set by __post_init__, so a schema that is not valid JSON Schema fails at definition.
     _validator: Any = field(default=None, init=False, repr=False, compare=False)
-    _fast: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        Draft202012Validator.check_schema(self.schema)
-        checker = Draft202012Validator.FORMAT_CHECKER
-        validator = Draft202012Validator(self.schema, format_checker=checker)
+        # jsonschema-rs (Rust): the draft our schemas declare, about 1 µs per payload where the
+        # reference implementation takes ~70 (ADR 0009). It raises its ValidationError (a
+        # ValueError) for a schema that is not valid JSON Schema.
+        validator = jsonschema_rs.Draft202012Validator(
+            self.schema, validate_formats=True, formats={"email": _is_email}
+        )
+        # The documented way to set a field of a frozen dataclass after __init__.
         object.__setattr__(self, "_validator", validator)
-        object.__setattr__(self, "_fast", compile_schema(self.schema))
 
     @cached_property
     def dataschema(self) -> str:
@@ -66,24 +66,35 @@ class EventType:
 
     def validate(self, data: Any) -> None:
         """Raise :class:`InvalidEvent` (reason ``schema``) naming the first bad field and rule."""
-        if self._fast is not None and self._fast(data):
-            return  # the compiled check only accepts what jsonschema accepts
-        error = next(iter(sorted(self._validator.iter_errors(data), key=_error_order)), None)
-        if error is not None:
-            raise InvalidEvent("schema", f"{self.name} v{self.version}: {_describe(error)}")
+        try:
+            if self._validator.is_valid(data):
+                return
+            errors = sorted(self._validator.iter_errors(data), key=_error_order)
+        except ValueError:  # a value JSON cannot hold (a non-string key): no schema applies
+            raise InvalidEvent("schema", f"{self.name} v{self.version}: not JSON data") from None
+        raise InvalidEvent("schema", f"{self.name} v{self.version}: {self._describe(errors[0])}")
+
+    def _describe(self, error: Any) -> str:
+        # The library's messages quote the offending value; ours name only the field and the
+        # rule, because this text reaches logs and dead-letter headers (no personal data there).
+        where = "/".join(str(part) for part in error.instance_path) or "(payload)"
+        keyword = error.schema_path[-1]
+        if keyword in {"required", "additionalProperties"}:
+            return f"{where}: {error.message}"
+        rule: Any = self.schema
+        for part in error.schema_path:
+            rule = rule[part]
+        return f"{where}: fails {keyword} {rule!r}"
+
+
+def _is_email(text: str) -> bool:
+    """The reference implementation's e-mail check, kept: the library's own follows RFC 5321
+    to the letter and refuses addresses services accept (``é@example.com``)."""
+    return "@" in text
 
 
 def _error_order(error: Any) -> tuple[int, str]:
-    return (len(error.absolute_path), "/".join(str(part) for part in error.absolute_path))
-
-
-def _describe(error: Any) -> str:
-    # jsonschema's own messages quote the offending value; ours name only the field and the
-    # rule, because this text reaches logs and dead-letter headers (no personal data there).
-    where = "/".join(str(part) for part in error.absolute_path) or "(payload)"
-    if error.validator in {"required", "additionalProperties"}:
-        return f"{where}: {error.message}"
-    return f"{where}: fails {error.validator} {error.validator_value!r}"
+    return (len(error.instance_path), "/".join(str(part) for part in error.instance_path))
 
 
 REGISTRY: dict[str, EventType] = {}
@@ -109,12 +120,6 @@ def get_type(name: str) -> EventType:
         hint = difflib.get_close_matches(str(name), REGISTRY, n=1)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
         raise InvalidEvent("unknown_type", f"{name!r}{suggestion}") from None
-
-
-def validate(name: str, data: Any) -> EventType:
-    event_type = get_type(name)
-    event_type.validate(data)
-    return event_type
 
 
 def topic_for(event_type: EventType | str) -> str:

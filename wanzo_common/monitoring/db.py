@@ -13,7 +13,7 @@ from time import perf_counter
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from wanzo_common.monitoring.metrics import DB_QUERY_DURATION, fast_observe
+from wanzo_common.monitoring.metrics import DB_QUERY_DURATION
 
 _OPERATIONS = {"SELECT": "select", "INSERT": "insert", "UPDATE": "update", "DELETE": "delete"}
 
@@ -28,7 +28,7 @@ class DatabaseMetricsInterceptor:
     """An execute wrapper observing ``database_query_duration_seconds{alias,operation}``."""
 
     def __init__(self) -> None:
-        # (alias, operation) -> observe function of that labelled child
+        # (alias, operation) -> observe() of that labelled child: labels() is looked up once
         self._children: dict[tuple[str, str], Callable[[float], None]] = {}
 
     def __call__(self, execute, sql, params, many, context):
@@ -40,7 +40,7 @@ class DatabaseMetricsInterceptor:
             key = (context["connection"].alias, operation_of(sql))
             observe = self._children.get(key)
             if observe is None:
-                observe = self._children[key] = fast_observe(DB_QUERY_DURATION.labels(*key))
+                observe = self._children[key] = DB_QUERY_DURATION.labels(*key).observe
             observe(elapsed)
 
 

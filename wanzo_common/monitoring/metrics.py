@@ -15,8 +15,7 @@ Declaring the same name twice returns the first metric, so modules may be re-imp
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.metrics import MetricWrapperBase
@@ -68,40 +67,6 @@ def gauge(
     ``mostrecent`` for values that are set (balances), ``livesum`` for values moved up and
     down by each process (work in progress), ``max`` and ``min`` as named."""
     return _declare(Gauge, name, documentation, labels, multiprocess_mode=mode)
-
-
-def fast_inc(metric) -> Callable[[float], None]:
-    """``metric._value.inc``: what ``Counter.inc(1)`` and ``Gauge.inc()/dec()`` come down to
-    for an unlabelled gauge or a labelled child, without their per-call checks (see
-    ``fast_observe``). The public ``inc`` if prometheus_client's layout changes."""
-    value = getattr(metric, "_value", None)
-    return value.inc if value is not None and callable(getattr(value, "inc", None)) else metric.inc
-
-
-def fast_observe(child) -> Callable[[float], None]:
-    """``child.observe`` for a labelled histogram child, minus the work it never needs.
-
-    ``Histogram.observe`` checks the metric is observable and scans the buckets one by one; a
-    child is always observable and the bounds are sorted, so adding to the sum and to the
-    first bucket whose bound is >= the amount (``bisect_left``) does the same. In multiprocess
-    mode every one of those value updates is a locked write to an mmap'd file, so this path
-    is worth keeping short. Falls back to the public method if prometheus_client's layout
-    (``_sum``, ``_buckets``, ``_upper_bounds``) ever changes.
-    """
-    try:
-        add_to_sum = child._sum.inc
-        bounds = tuple(child._upper_bounds)
-        buckets = tuple(bucket.inc for bucket in child._buckets)
-    except AttributeError:
-        return child.observe
-    if len(bounds) != len(buckets) or bounds[-1] != float("inf"):
-        return child.observe
-
-    def observe(amount: float) -> None:
-        add_to_sum(amount)
-        buckets[bisect_left(bounds, amount)](1)
-
-    return observe
 
 
 HTTP_REQUESTS = counter(
