@@ -5,7 +5,7 @@
 ``publish()`` validates the payload, makes an id, a time and a traceparent, and encodes the
 payload as JSON for every event. This times each step with each candidate library on the
 ``user.created`` example, in CPU time, best of 7 repeats (timeit), so the choice recorded in
-ADR 0009 can be re-checked after an upgrade. Candidates that are not installed are skipped
+ADR 0010 can be re-checked after an upgrade. Candidates that are not installed are skipped
 (only the chosen ones are in ``requirements/base.txt``). msgspec validates typed ``Struct``s,
 not JSON Schema: its figure uses a hand-written ``Struct`` for this one type, for scale only,
 since adopting it would mean a second definition of every schema besides the published one.

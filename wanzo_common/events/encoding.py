@@ -1,7 +1,7 @@
 """The pieces of an envelope: ids, timestamps, the JSON body and the constant headers.
 
 ``publish()`` runs all of this for every event, so each piece comes from a library chosen by
-measuring (``bench/events_encoding_choice.py``, ADR 0009): orjson for JSON and uuid-utils for
+measuring (``bench/events_encoding_choice.py``, ADR 0010): orjson for JSON and uuid-utils for
 the version 4 ids, several times faster than ``json`` and ``uuid`` and producing the same
 values. The one thing kept by hand is plain caching: the date part of ``ce_time`` is formatted
 once a second, and the headers that depend only on the event's type and source once per pair.

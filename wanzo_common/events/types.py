@@ -45,7 +45,7 @@ class EventType:
 
     def __post_init__(self) -> None:
         # jsonschema-rs (Rust): the draft our schemas declare, about 1 µs per payload where the
-        # reference implementation takes ~70 (ADR 0009). It raises its ValidationError (a
+        # reference implementation takes ~70 (ADR 0010). It raises its ValidationError (a
         # ValueError) for a schema that is not valid JSON Schema.
         validator = jsonschema_rs.Draft202012Validator(
             self.schema, validate_formats=True, formats={"email": _is_email}
