@@ -29,7 +29,6 @@ from wanzo_common.events import metrics
 from wanzo_common.events.conf import app_settings
 from wanzo_common.events.models import OutboxEvent
 from wanzo_common.events.transports import BaseTransport, DeliveryError, Message, get_transport
-from wanzo_common.events.transports.base import new_message
 
 __all__ = [
     "check_relay_transport",
@@ -125,11 +124,11 @@ def _lock_batch(batch: int, using: str) -> list[Row]:
 
 def _message(row: Row) -> Message:
     _, topic, key, headers, payload = row
-    return new_message(
-        topic,
-        payload.encode(),
-        key.encode() if key is not None else None,
-        tuple((name, value.encode()) for name, value in headers),
+    return Message(
+        topic=topic,
+        value=payload.encode(),
+        key=key.encode() if key is not None else None,
+        headers=tuple((name, value.encode()) for name, value in headers),
     )
 
 
