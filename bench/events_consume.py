@@ -36,6 +36,8 @@ import _events_common as common
 import _events_consume_loops as loops
 
 GOAL_P99 = 0.050
+GOAL_RATE = 3_000
+GOAL_RATIO = 2.5
 TYPE = "user.created"
 
 
@@ -153,19 +155,26 @@ def _produce(env: dict, *, rate: int, seconds: float) -> str:
 
 
 def report_throughput(rates: dict[str, list[float]], *, rounds: int, count: int) -> None:
+    from wanzo_common.events.conf import app_settings
+
     median = {name: common.median(values) for name, values in rates.items()}
+    size, wait = app_settings.BATCH_SIZE, app_settings.BATCH_MAX_WAIT_MS
     print(f"\n[1] throughput: {rounds} rounds x {count:,} events per variant, fresh group each")
     common.row("PostgreSQL alone: INSERT+COMMIT, no Kafka", common.rate(median["commits"]),
                "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["commits"]))  # fmt: skip
-    common.row("raw Consumer loop (poll, json, store offset)", common.rate(median["raw"]))
-    common.row("raw loop + inbox claim, 1 transaction/event", common.rate(median["raw+inbox"]),
-               "(info)")  # fmt: skip
-    common.row("ConsumerEngine, inbox on PostgreSQL", common.rate(median["engine"]),
+    common.row("raw Consumer loop (poll, json, store offset)", common.rate(median["raw"]),
+               "(for scale)")  # fmt: skip
+    common.row("ConsumerEngine, batch size 1 (commit per event)", common.rate(median["engine-1"]),
+               "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["engine-1"]))  # fmt: skip
+    common.row(f"ConsumerEngine, batches of {size} (wait {wait} ms)", common.rate(median["engine"]),
                "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["engine"]))  # fmt: skip
-    common.row("engine / raw", f"{median['engine'] / median['raw']:.3f}")
-    common.row("engine / raw+inbox", f"{median['engine'] / median['raw+inbox']:.2f}")
-    per_event = 1e3 / median["engine"] - 1e3 / median["raw+inbox"]
-    common.row("  engine's own cost per event (vs raw+inbox)", f"{per_event:.2f} ms")
+    common.row(f"goal: batched >= {GOAL_RATE:,}/s", common.at_least(median["engine"], GOAL_RATE))
+    ratios = [b / one for b, one in zip(rates["engine"], rates["engine-1"], strict=True)]
+    ratio = common.median(ratios)
+    common.row("batched / batch size 1", f"{ratio:.2f}",
+               "rounds: " + ", ".join(f"{v:.2f}" for v in ratios))  # fmt: skip
+    common.row(f"goal: ratio >= {GOAL_RATIO}", common.at_least(ratio, GOAL_RATIO))
+    common.row("  batched engine's cost per event", f"{1e3 / median['engine']:.3f} ms")
 
 
 def report_latency(samples: list[float], sent: str, *, rate: int, consumers: int) -> None:

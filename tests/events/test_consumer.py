@@ -426,7 +426,8 @@ def test_connections_are_checked_first_after_idle_and_after_errors_not_per_messa
     one, two, three, bad, four = numbered(
         event(subject="u1"), event(subject="u2"), event(subject="u3"), poison, event(subject="u4")
     )
-    scripted(transport, monkeypatch, [one, two, None, three, bad, four])
+    # The first None ends a batch; the second is a poll that found nothing: idle.
+    scripted(transport, monkeypatch, [one, two, None, None, three, bad, four])
     engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport, handlers=local)
 
     stats = engine.run(max_messages=5, poll_interval=0.01)

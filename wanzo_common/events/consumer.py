@@ -158,7 +158,7 @@ class ConsumerEngine:
                 if batch:
                     limits.last_message = time.monotonic()
                     self.dispatcher.handle(batch, done=done)
-                if len(batch) < room:  # caught up: the next poll waits, connections may go stale
+                else:  # the server may drop connections while we wait
                     self.dispatcher.connections.idle()
         except _Interrupted:
             stats.stopped_by = "stop"

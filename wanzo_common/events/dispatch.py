@@ -188,6 +188,9 @@ class Dispatcher:
                 claimed = InboxEvent.objects.claim_many(
                     group=self.group, events=wanted, using=self.database
                 )
+                # Savepoints only when messages share the transaction: alone, a message's
+                # failure may roll it all back (two round trips saved at low load).
+                isolate = len(claimed) > 1
                 for index, item in enumerate(prefix):
                     if index and self.stopping.is_set():
                         break
@@ -199,14 +202,18 @@ class Dispatcher:
                         continue
                     claimed.discard(item.event.id)
                     try:
-                        self._run(item, attempt)
+                        self._run(item, attempt, savepoint=isolate)
                     except Exception as exc:  # noqa: BLE001  (its savepoint is rolled back)
                         failure = exc
                         claimed.add(item.event.id)
                         break
                     outcomes.append((item.message, Outcome.HANDLED))
-                # Messages not applied must not look handled when they come back.
-                InboxEvent.objects.release(group=self.group, event_ids=claimed, using=self.database)
+                if failure is None or isolate:
+                    # Messages not applied must not look handled when they come back. (Else
+                    # the transaction, this message's only, is rolled back as a whole.)
+                    InboxEvent.objects.release(
+                        group=self.group, event_ids=claimed, using=self.database
+                    )
         except Exception as exc:
             if not committed:
                 raise
@@ -216,12 +223,12 @@ class Dispatcher:
         self._count_all(prefix, outcomes)
         return outcomes, failure
 
-    def _run(self, item: _Item, attempt: int) -> None:
+    def _run(self, item: _Item, attempt: int, *, savepoint: bool) -> None:
         """The item's handlers, in a savepoint: a failure undoes this message only."""
         started = time.perf_counter()
         token = _current.set(Delivery(self.group, item.message, attempt))
         try:
-            with transaction.atomic(using=self.database):
+            with transaction.atomic(using=self.database, savepoint=savepoint):
                 for entry in item.handlers:
                     entry.func(item.event)
         finally:
