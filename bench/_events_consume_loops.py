@@ -37,7 +37,9 @@ class Clock:
         return (self.count - 1) / (self.last - self.first)
 
 
-def engine(*, transport, topic: str, group: str, count: int, batch_size: int | None = None) -> float:
+def engine(
+    *, transport, topic: str, group: str, count: int, batch_size: int | None = None
+) -> float:
     from wanzo_common.events.consumer import ConsumerEngine
     from wanzo_common.events.registry import HandlerRegistry
 
