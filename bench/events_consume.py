@@ -56,7 +56,7 @@ def fill(transport, count: int) -> str:
 
 def throughput(transport, *, rounds: int, count: int) -> dict[str, list[float]]:
     topic = fill(transport, count)
-    names = [*loops.VARIANTS, "commits"]
+    names = [*loops.VARIANTS, "commits", "round trips"]
     rates: dict[str, list[float]] = {name: [] for name in names}
     loops.engine(transport=transport, topic=topic, group="bench-warm", count=min(count, 200))
     for round_no in range(rounds):
@@ -64,10 +64,25 @@ def throughput(transport, *, rounds: int, count: int) -> dict[str, list[float]]:
             if name == "commits":  # the database alone, in the same round: its fsync varies
                 rates[name].append(common.commit_rate(min(count, 500)))
                 continue
+            if name == "round trips":  # what a savepoint costs; it grows with the machine's load
+                rates[name].append(round_trip_rate(500))
+                continue
             group = f"bench-{name}-{round_no}"
             run = loops.VARIANTS[name]
             rates[name].append(run(transport=transport, topic=topic, group=group, count=count))
     return rates
+
+
+def round_trip_rate(count: int) -> float:
+    """``SELECT 1`` round trips per second on one connection: the batched engine's unit of cost
+    (a savepoint and its release per event)."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    for _ in range(count):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    return count / (time.perf_counter() - start)
 
 
 class LatencyRecorder:
@@ -164,6 +179,8 @@ def report_throughput(rates: dict[str, list[float]], *, rounds: int, count: int)
     print(f"\n[1] throughput: {rounds} rounds x {count:,} events per variant, fresh group each")
     common.row("PostgreSQL alone: INSERT+COMMIT, no Kafka", common.rate(median["commits"]),
                "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["commits"]))  # fmt: skip
+    common.row("PostgreSQL round trip (SELECT 1)", f"{1e6 / median['round trips']:.0f} µs",
+               "rounds: " + ", ".join(f"{1e6 / v:.0f}" for v in rates["round trips"]))  # fmt: skip
     common.row("raw Consumer loop (poll, json, store offset)", common.rate(median["raw"]),
                "(for scale)")  # fmt: skip
     common.row("ConsumerEngine, batch size 1 (commit per event)", common.rate(median["engine-1"]),
@@ -176,7 +193,9 @@ def report_throughput(rates: dict[str, list[float]], *, rounds: int, count: int)
     common.row("batched / batch size 1", f"{ratio:.2f}",
                "rounds: " + ", ".join(f"{v:.2f}" for v in ratios))  # fmt: skip
     common.row(f"goal: ratio >= {GOAL_RATIO}", common.at_least(ratio, GOAL_RATIO))
-    common.row("  batched engine's cost per event", f"{1e3 / median['engine']:.3f} ms")
+    per_event = 1e6 / median["engine"]
+    common.row("  batched engine's cost per event", f"{per_event:.0f} µs",
+               f"= {per_event * median['round trips'] / 1e6:.1f} round trips")  # fmt: skip
 
 
 def report_latency(samples: list[float], sent: str, *, rate: int, consumers: int) -> None:
