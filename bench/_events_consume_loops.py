@@ -1,12 +1,12 @@
-"""The three consumers ``events_consume.py`` times over the same topic, each in a fresh group.
+"""The consumers ``events_consume.py`` times over the same topic, each in a fresh group.
 
-- ``engine``: our ``ConsumerEngine`` with a trivial ``user.created`` handler; per event the
-  engine decodes and validates the envelope, opens a transaction, claims the inbox row
-  (``INSERT ... ON CONFLICT DO NOTHING``), runs the handler, commits, stores the offset;
-- ``raw``: a confluent-kafka ``Consumer`` (our transport's configuration) polling, decoding the
-  JSON body and storing each offset: the floor for "consume and acknowledge";
-- ``raw+inbox`` (for scale): the raw loop plus the same inbox claim in its own transaction per
-  event, so ``engine`` minus ``raw+inbox`` is what the engine itself adds to the database work.
+- ``engine``: our ``ConsumerEngine`` with a trivial ``user.created`` handler, batched as
+  configured (``BATCH_SIZE``, ``BATCH_MAX_WAIT_MS``): per batch one transaction, one query
+  claiming the inbox rows, a savepoint per event around its handler, one commit, then the offsets;
+- ``engine-1``: the same engine with a batch size of 1, so one transaction and one commit per
+  event: what batching is measured against;
+- ``raw`` (for scale): a confluent-kafka ``Consumer`` (our transport's configuration) polling,
+  decoding the JSON body and storing each offset: the floor for "consume and acknowledge".
 
 Each returns the rate between the first and the last message it handled, so the group's join
 (the same for all) is not counted.
@@ -37,25 +37,28 @@ class Clock:
         return (self.count - 1) / (self.last - self.first)
 
 
-def engine(*, transport, topic: str, group: str, count: int) -> float:
+def engine(
+    *, transport, topic: str, group: str, count: int, batch_size: int | None = None
+) -> float:
     from wanzo_common.events.consumer import ConsumerEngine
     from wanzo_common.events.registry import HandlerRegistry
 
     clock = Clock()
     handlers = HandlerRegistry()
     handlers.register(TYPE, lambda event: clock.tick())
-    engine = ConsumerEngine(group=group, topics=[topic], transport=transport, handlers=handlers)
+    engine = ConsumerEngine(group=group, topics=[topic], transport=transport, handlers=handlers,
+                            batch_size=batch_size)  # fmt: skip
     stats = engine.run(max_messages=count, timeout=300)
     if stats["handled"] != count:
         raise SystemExit(f"engine handled {stats['handled']} of {count}: {dict(stats.outcomes)}")
     return clock.rate()
 
 
-def raw(*, transport, topic: str, group: str, count: int, inbox: bool = False) -> float:
-    from django.db import transaction
+def engine_per_event(**kwargs) -> float:
+    return engine(batch_size=1, **kwargs)
 
-    from wanzo_common.events.models import InboxEvent
 
+def raw(*, transport, topic: str, group: str, count: int) -> float:
     client = transport.consumer(group_id=group, topics=[topic]).consumer  # the librdkafka one
     clock = Clock()
     try:
@@ -64,10 +67,6 @@ def raw(*, transport, topic: str, group: str, count: int, inbox: bool = False) -
             if message is None or message.error() is not None:
                 continue
             json.loads(message.value())
-            if inbox:
-                event_id = dict(message.headers())["ce_id"].decode()
-                with transaction.atomic():
-                    InboxEvent.objects.claim(group=group, event_id=event_id, type_name=TYPE)
             client.store_offsets(message)
             clock.tick()
     finally:
@@ -75,8 +74,4 @@ def raw(*, transport, topic: str, group: str, count: int, inbox: bool = False) -
     return clock.rate()
 
 
-def raw_inbox(**kwargs) -> float:
-    return raw(inbox=True, **kwargs)
-
-
-VARIANTS = {"engine": engine, "raw": raw, "raw+inbox": raw_inbox}
+VARIANTS = {"engine": engine, "engine-1": engine_per_event, "raw": raw}

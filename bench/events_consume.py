@@ -1,23 +1,25 @@
-"""Consuming: events/s through the consumer engine (inbox on PostgreSQL) vs a raw consumer loop,
-and the publish-to-handler latency at a steady 500 events/s in immediate mode.
+"""Consuming: events/s through the consumer engine (inbox on PostgreSQL), batched and with a batch
+size of 1, and the publish-to-handler latency at a steady 500 events/s in immediate mode.
 
-    .venv/bin/python bench/events_consume.py            # 3 rounds x 3,000 events; 20 s stream
-    .venv/bin/python bench/events_consume.py --quick    # 2 rounds x 1,000 events; 8 s stream
+    .venv/bin/python bench/events_consume.py            # 3 rounds x 6,000 events; 20 s stream
+    .venv/bin/python bench/events_consume.py --quick    # 2 rounds x 2,000 events; 8 s stream
 
 1. Throughput. N ``user.created`` events are written to a fresh topic once; then each round
-   reads all of them with each variant of ``_events_consume_loops`` (engine, raw, raw+inbox),
-   each in a new consumer group from the beginning, in an order that rotates per round.
-   Figures are medians of the per-round rates (first to last message handled). Each round
-   also times 500 durable commits of one inbox row on one connection, without Kafka: the
-   database's own ceiling for one engine, which on a VM disk varies from minute to minute.
-2. Latency. The engine runs in a thread of this process, in a new group from the end of the
-   topic, with a handler that records ``now - payload["timestamp"]``. Once every engine has
-   handled warm-up events and every partition is served, ``_events_latency_producer.py``
-   (another process, so that it does not share this one's interpreter lock) publishes with
-   ``publish(..., immediate=True)`` at 500 events/s; p50/p99 cover every event it sent.
-   Run once with one engine and once with four (one per partition of the dev broker's
-   topics, as four ``consume_events`` processes would be): one engine keeps up only while
-   the database commits well over 500 transactions/s.
+   reads all of them with each variant of ``_events_consume_loops`` (the engine batched as
+   configured, the same engine with a batch size of 1, a raw consumer loop for scale), each in
+   a new consumer group from the beginning, in an order that rotates per round. Figures are
+   medians of the per-round rates (first to last message handled); the batched / batch-size-1
+   ratio is the median of the per-round ratios. Each round also times 500 durable commits of one
+   inbox row on one connection, without Kafka: the database's own ceiling for one engine
+   committing per event, which on a VM disk varies from minute to minute.
+   Goals: batched >= 3,000 events/s, and >= 2.5 x batch size 1.
+2. Latency. The engine (batched, as configured) runs in a thread of this process, in a new
+   group from the end of the topic, with a handler that records ``now - payload["timestamp"]``.
+   Once every engine has handled warm-up events and every partition is served,
+   ``_events_latency_producer.py`` (another process, so that it does not share this one's
+   interpreter lock) publishes with ``publish(..., immediate=True)`` at 500 events/s; p50/p99
+   cover every event it sent. Run once with one engine and once with four (one per partition of
+   the dev broker's topics, as four ``consume_events`` processes would be). Goal: p99 < 50 ms.
 
 Broker: a dev broker started for the run, or ``KAFKA_BROKERS``. Database:
 ``BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/wanzo_bench``).
@@ -36,6 +38,8 @@ import _events_common as common
 import _events_consume_loops as loops
 
 GOAL_P99 = 0.050
+GOAL_RATE = 3_000
+GOAL_RATIO = 2.5
 TYPE = "user.created"
 
 
@@ -52,7 +56,7 @@ def fill(transport, count: int) -> str:
 
 def throughput(transport, *, rounds: int, count: int) -> dict[str, list[float]]:
     topic = fill(transport, count)
-    names = [*loops.VARIANTS, "commits"]
+    names = [*loops.VARIANTS, "commits", "round trips"]
     rates: dict[str, list[float]] = {name: [] for name in names}
     loops.engine(transport=transport, topic=topic, group="bench-warm", count=min(count, 200))
     for round_no in range(rounds):
@@ -60,10 +64,25 @@ def throughput(transport, *, rounds: int, count: int) -> dict[str, list[float]]:
             if name == "commits":  # the database alone, in the same round: its fsync varies
                 rates[name].append(common.commit_rate(min(count, 500)))
                 continue
+            if name == "round trips":  # what a savepoint costs; it grows with the machine's load
+                rates[name].append(round_trip_rate(500))
+                continue
             group = f"bench-{name}-{round_no}"
             run = loops.VARIANTS[name]
             rates[name].append(run(transport=transport, topic=topic, group=group, count=count))
     return rates
+
+
+def round_trip_rate(count: int) -> float:
+    """``SELECT 1`` round trips per second on one connection: the batched engine's unit of cost
+    (a savepoint and its release per event)."""
+    from django.db import connection
+
+    start = time.perf_counter()
+    for _ in range(count):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    return count / (time.perf_counter() - start)
 
 
 class LatencyRecorder:
@@ -153,19 +172,30 @@ def _produce(env: dict, *, rate: int, seconds: float) -> str:
 
 
 def report_throughput(rates: dict[str, list[float]], *, rounds: int, count: int) -> None:
+    from wanzo_common.events.conf import app_settings
+
     median = {name: common.median(values) for name, values in rates.items()}
+    size, wait = app_settings.BATCH_SIZE, app_settings.BATCH_MAX_WAIT_MS
     print(f"\n[1] throughput: {rounds} rounds x {count:,} events per variant, fresh group each")
     common.row("PostgreSQL alone: INSERT+COMMIT, no Kafka", common.rate(median["commits"]),
                "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["commits"]))  # fmt: skip
-    common.row("raw Consumer loop (poll, json, store offset)", common.rate(median["raw"]))
-    common.row("raw loop + inbox claim, 1 transaction/event", common.rate(median["raw+inbox"]),
-               "(info)")  # fmt: skip
-    common.row("ConsumerEngine, inbox on PostgreSQL", common.rate(median["engine"]),
+    common.row("PostgreSQL round trip (SELECT 1)", f"{1e6 / median['round trips']:.0f} µs",
+               "rounds: " + ", ".join(f"{1e6 / v:.0f}" for v in rates["round trips"]))  # fmt: skip
+    common.row("raw Consumer loop (poll, json, store offset)", common.rate(median["raw"]),
+               "(for scale)")  # fmt: skip
+    common.row("ConsumerEngine, batch size 1 (commit per event)", common.rate(median["engine-1"]),
+               "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["engine-1"]))  # fmt: skip
+    common.row(f"ConsumerEngine, batches of {size} (wait {wait} ms)", common.rate(median["engine"]),
                "rounds: " + ", ".join(f"{v:,.0f}" for v in rates["engine"]))  # fmt: skip
-    common.row("engine / raw", f"{median['engine'] / median['raw']:.3f}")
-    common.row("engine / raw+inbox", f"{median['engine'] / median['raw+inbox']:.2f}")
-    per_event = 1e3 / median["engine"] - 1e3 / median["raw+inbox"]
-    common.row("  engine's own cost per event (vs raw+inbox)", f"{per_event:.2f} ms")
+    common.row(f"goal: batched >= {GOAL_RATE:,}/s", common.at_least(median["engine"], GOAL_RATE))
+    ratios = [b / one for b, one in zip(rates["engine"], rates["engine-1"], strict=True)]
+    ratio = common.median(ratios)
+    common.row("batched / batch size 1", f"{ratio:.2f}",
+               "rounds: " + ", ".join(f"{v:.2f}" for v in ratios))  # fmt: skip
+    common.row(f"goal: ratio >= {GOAL_RATIO}", common.at_least(ratio, GOAL_RATIO))
+    per_event = 1e6 / median["engine"]
+    common.row("  batched engine's cost per event", f"{per_event:.0f} µs",
+               f"= {per_event * median['round trips'] / 1e6:.1f} round trips")  # fmt: skip
 
 
 def report_latency(samples: list[float], sent: str, *, rate: int, consumers: int) -> None:
@@ -190,16 +220,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter stream")
     parser.add_argument("--rounds", type=int, help="throughput rounds (default 3, quick 2)")
-    parser.add_argument("--events", type=int, help="events per throughput round (3000 / 1000)")
+    parser.add_argument("--events", type=int, help="events per throughput round (6000 / 2000)")
     parser.add_argument("--rate", type=int, default=500, help="latency stream, events/s")
     parser.add_argument("--seconds", type=float, help="latency stream length (20 / 8)")
     parser.add_argument("--consumers", type=_counts, default=[1, 4],
                         help="engines in the latency group, one run each (default 1,4)")  # fmt: skip
     args = parser.parse_args()
     rounds = args.rounds or (2 if args.quick else 3)
-    count = args.events or (1_000 if args.quick else 3_000)
+    count = args.events or (2_000 if args.quick else 6_000)
     seconds = args.seconds or (8.0 if args.quick else 20.0)
-    title = "events_consume: ConsumerEngine vs raw consumer; latency"
+    title = "events_consume: ConsumerEngine batched vs batch size 1; latency"
     with common.database_run(title, quick=args.quick) as (_brokers, _dev, env):
         common.empty_events_tables()
         from wanzo_common.events.transports import get_transport

@@ -16,6 +16,7 @@ from django.db import OperationalError
 from tests.testapp.models import Effect
 from wanzo_common.events import deadletter
 from wanzo_common.events.consumer import ConsumerEngine, FatalConsumerError, Outcome
+from wanzo_common.events.dispatch import Dispatcher
 from wanzo_common.events.envelope import Event
 from wanzo_common.events.models import InboxEvent
 from wanzo_common.events.registry import HandlerRegistry
@@ -45,9 +46,9 @@ def waits(monkeypatch):
 
     def fake_wait(self, delay: float) -> bool:
         asked.append(delay)
-        return self._stop.is_set()
+        return self.stopping.is_set()
 
-    monkeypatch.setattr(ConsumerEngine, "_wait", fake_wait)
+    monkeypatch.setattr(Dispatcher, "wait", fake_wait)
     return asked
 
 
@@ -243,15 +244,14 @@ def test_a_handler_for_another_group_is_not_run(transport):
 
 def test_stop_finishes_the_message_in_hand_and_commits_it(transport):
     sent = send(transport, *(event(subject="same") for _ in range(3)))
-    engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport)
     local = HandlerRegistry()
+    engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport, handlers=local)
 
     def handle_then_stop(e: Event) -> None:
         engine.stop()  # what SIGTERM does, arriving while the handler runs
         Effect.objects.create(group="unit", event_id=e.id, type=e.type)
 
     local.register("user.created", handle_then_stop)
-    engine.registry = local
 
     stats = engine.run(poll_interval=0.05)
 
@@ -264,13 +264,13 @@ def test_stop_finishes_the_message_in_hand_and_commits_it(transport):
 
 def test_stop_during_backoff_leaves_the_message_for_redelivery(transport, monkeypatch):
     (sent,) = send(transport, event(subject="fail-twice-1"))
-    monkeypatch.setattr(ConsumerEngine, "_wait", lambda self, delay: True)  # stop arrived
+    monkeypatch.setattr(Dispatcher, "wait", lambda self, delay: True)  # stop arrived
 
     stats = run(transport)
 
     assert stats.stopped_by == "stop" and stats.messages == 0
     assert not dead_letters(transport)
-    monkeypatch.setattr(ConsumerEngine, "_wait", lambda self, delay: False)
+    monkeypatch.setattr(Dispatcher, "wait", lambda self, delay: False)
     assert run(transport)[Outcome.HANDLED] == 1
     assert effects() == [sent.id]
 
@@ -426,7 +426,8 @@ def test_connections_are_checked_first_after_idle_and_after_errors_not_per_messa
     one, two, three, bad, four = numbered(
         event(subject="u1"), event(subject="u2"), event(subject="u3"), poison, event(subject="u4")
     )
-    scripted(transport, monkeypatch, [one, two, None, three, bad, four])
+    # The first None ends a batch; the second is a poll that found nothing: idle.
+    scripted(transport, monkeypatch, [one, two, None, None, three, bad, four])
     engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport, handlers=local)
 
     stats = engine.run(max_messages=5, poll_interval=0.01)
@@ -446,7 +447,10 @@ def test_connections_are_checked_again_once_the_interval_has_passed(transport, m
     local = HandlerRegistry()
     local.register("user.created", lambda e: calls.append(e.subject))
     scripted(transport, monkeypatch, numbered(event(subject="u1"), event(subject="u2")))
-    engine = ConsumerEngine(group="unit", topics=[TOPIC], transport=transport, handlers=local)
+    # One message per batch: a check runs before a batch's transaction, never inside one.
+    engine = ConsumerEngine(
+        group="unit", topics=[TOPIC], transport=transport, handlers=local, batch_size=1
+    )
 
     engine.run(max_messages=2, poll_interval=0.01)
 

@@ -236,6 +236,54 @@ def test_a_consumer_killed_mid_stream_applies_every_event_exactly_once(kafka, sp
     assert InboxEvent.objects.filter(group=group).count() == total
 
 
+def open_batch_with_effects() -> bool:
+    """Whether another session holds a transaction open in which it already wrote ``Effect``
+    rows: a consumer in the middle of a batch, its earlier messages applied but not committed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+            " WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()"
+            " AND a.state = 'idle in transaction' AND l.relation = %s::regclass"
+            " AND l.mode = 'RowExclusiveLock'",
+            [Effect._meta.db_table],
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(kafka, spawn):  # noqa: F811
+    """SIGKILL while a batch's transaction is open, after some of its messages were applied.
+
+    ``pause-*`` events make their handler sleep inside the batch; the test kills the consumer
+    when the database shows that transaction open with effects already written in it. Several
+    are spread through the stream in case one starts its batch (then nothing precedes it there).
+    """
+    total = 3000
+    events = [user_created(f"pause-{i}" if i % 600 == 300 else f"b{i}") for i in range(total)]
+    get_transport().send([e.to_message(kafka.users_topic) for e in events])
+    group = kafka.group("killed-mid-batch")
+    env = service_env(kafka, group=group)
+    victim = spawn("consumer-killed", consume_argv("--idle-timeout", "30"), env=env)
+
+    wait_until(open_batch_with_effects, process=victim)
+    os.killpg(victim.pid, signal.SIGKILL)
+    victim.popen.wait(10)
+    committed = Effect.objects.filter(group=group).count()
+    assert committed < total, "the consumer finished before it could be killed"
+
+    restarted = spawn("consumer-restarted", consume_argv(), env=env)
+    wait_until(lambda: Effect.objects.filter(group=group).count() >= total, process=restarted)
+    wait_until(lambda: InboxEvent.objects.filter(group=group).count() >= total, process=restarted)
+    restarted.popen.send_signal(signal.SIGTERM)
+    assert restarted.popen.wait(30) == 0, restarted.log()[-4000:]
+
+    # The killed batch's applied messages were rolled back with it and handled again, once.
+    assert f"handled={total - committed} " in restarted.log()
+    applied = effects_by_event(group)
+    assert len(applied) == total and set(applied.values()) == {1}
+    assert set(applied) == {e.id for e in events}
+    assert InboxEvent.objects.filter(group=group).count() == total
+
+
 # --- 3. poison messages ------------------------------------------------------------------
 
 

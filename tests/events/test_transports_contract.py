@@ -156,6 +156,23 @@ def test_lag_counts_what_is_left(transport, topic):
     assert sum(consumer.lag().values()) == 0
 
 
+def test_lag_of_a_restarted_group_with_nothing_new_is_zero(transport, topic):
+    """Counted from the committed offset, never the low watermark, until a message arrives."""
+    transport.send([Message(topic=topic, value=b"%d" % n, key=b"k") for n in range(4)])
+    name = group()
+    consumer = transport.consumer(group_id=name, topics=[topic])
+    received = consume(consumer, 4)
+    consumer.commit()
+    consumer.close()
+    partition = (topic, received[0].partition)
+    restarted = transport.consumer(group_id=name, topics=[topic])
+    deadline = time.monotonic() + DEADLINE
+    while partition not in restarted.lag() and time.monotonic() < deadline:
+        assert restarted.poll(0.2) is None  # joining the group; nothing new to consume
+    lag = restarted.lag()
+    assert lag[partition] == 0 and set(lag.values()) == {0}
+
+
 def test_from_latest_skips_the_backlog(transport, topic):
     transport.send([Message(topic=topic, value=b"old", key=b"k")])
     consumer = transport.consumer(group_id=group(), topics=[topic], from_beginning=False)

@@ -3,17 +3,23 @@
 Their behaviour is driven by the event's subject so that tests (including ones running the
 consumer in another process) can ask for a failure without touching the handler:
 ``fail-always-*`` always raises, ``fail-twice-*`` raises on its first two attempts,
-``reject-*`` rejects the event. Every successful run leaves one ``Effect`` row.
+``reject-*`` rejects the event, ``pause-*`` sleeps :data:`PAUSE` seconds first (holding its
+batch's transaction open, for a test to kill the consumer mid-batch). Every successful run leaves
+one ``Effect`` row.
 ``user.deleted`` also hands slow work to a Celery task, after the transaction commits.
 ``user.updated`` has no handler here: it is the "ignored" type.
 """
 
 from __future__ import annotations
 
+import time
+
 from django.db import transaction
 
 from tests.testapp.models import Effect
 from wanzo_common.events.registry import RejectEvent, current_delivery, handler
+
+PAUSE = 1.0
 
 
 class HandlerFailure(RuntimeError):
@@ -34,6 +40,8 @@ def _maybe_fail(subject: str) -> None:
         raise HandlerFailure(f"asked to fail twice (attempt {attempt})")
     if subject.startswith("reject-"):
         raise RejectEvent("asked to reject")
+    if subject.startswith("pause-"):
+        time.sleep(PAUSE)
 
 
 @handler("user.created")

@@ -1,21 +1,21 @@
 """The one consumer engine, hosted by ``manage.py consume_events`` and by the Celery bootstep.
 
-Delivery is at-least-once: a message's offset is stored only after its handlers committed (or
-after it was dead-lettered), so a crash redelivers it. Redeliveries have no second effect
-because the handlers run in one database transaction with an inbox row keyed by
-(consumer group, event id): a duplicate finds the row and is skipped. A handler that raises is
-retried with exponential backoff up to ``MAX_ATTEMPTS``; then, and at once for messages that can
-never succeed (not JSON, unknown type, schema failure, missing envelope headers, a handler's
+Delivery is at-least-once with exactly-once effects. The engine polls a batch (up to
+``BATCH_SIZE`` messages, waiting at most ``BATCH_MAX_WAIT_MS`` after the first for more) and its
+:class:`~.dispatch.Dispatcher` applies it in one database transaction, with the inbox rows keyed
+by (consumer group, event id) claimed in the same transaction: a redelivered event finds its row
+and has no second effect. Offsets are stored only after the batch committed (or a message was
+dead-lettered), so a crash redelivers, never skips. A handler that raises is retried with
+exponential backoff up to ``MAX_ATTEMPTS``; then, and at once for messages that can never succeed
+(not JSON, unknown type, schema failure, missing envelope headers, a handler's
 :class:`RejectEvent`), the original bytes and headers go to ``<group>.dlq`` with ``dlq_*``
 headers saying why, and the partition moves on. Types the group does not handle are skipped and
-counted. Database connections are kept healthy as Django keeps them around requests, but
-checked before a message only when one may have gone bad (see :mod:`.connections`).
-Errors that are not the message's fault (the database or the DLQ unreachable) stop the engine
-with :class:`FatalConsumerError` without storing the offset: the process exits non-zero, its
-supervisor restarts it, and the message is redelivered.
+counted. Errors that are not the message's fault (the database or the DLQ unreachable) stop the
+engine with :class:`FatalConsumerError` without storing the offset: the process exits non-zero,
+its supervisor restarts it, and the message is redelivered.
 
-This module keeps the loop (polling, limits, stopping, offsets, lag); what happens to one
-message lives in :mod:`.dispatch`. Every public name is importable from here as before.
+This module keeps the loop (polling batches, limits, stopping, offsets, lag); what happens to the
+messages of a batch lives in :mod:`.dispatch`. ADR 0006 records why.
 """
 
 from __future__ import annotations
@@ -29,38 +29,13 @@ from dataclasses import dataclass, field
 
 from wanzo_common.events import deadletter, metrics
 from wanzo_common.events.conf import app_settings
-from wanzo_common.events.connections import ConnectionGuard
-
-# ``x as x``: re-exported, so code importing them from here still works after the split.
-from wanzo_common.events.connections import close_old_connections as close_old_connections
-from wanzo_common.events.dispatch import INFRASTRUCTURE_ERRORS as INFRASTRUCTURE_ERRORS
-from wanzo_common.events.dispatch import (
-    FatalConsumerError,
-    MessageDispatcher,
-    Outcome,
-    _Interrupted,
-)
-from wanzo_common.events.registry import (
-    Delivery,
-    HandlerRegistry,
-    RejectEvent,
-    autodiscover,
-    current_delivery,
-    registry,
-)
+from wanzo_common.events.dispatch import Dispatcher, FatalConsumerError, Outcome, _Interrupted
+from wanzo_common.events.registry import HandlerRegistry, autodiscover, registry
 from wanzo_common.events.transports import BaseConsumer, BaseTransport, Message, get_transport
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "ConsumerEngine",
-    "Delivery",
-    "FatalConsumerError",
-    "Outcome",
-    "RejectEvent",
-    "RunStats",
-    "current_delivery",
-]
+__all__ = ["ConsumerEngine", "FatalConsumerError", "Outcome", "RunStats"]
 
 LAG_INTERVAL = 5.0
 
@@ -102,8 +77,12 @@ class _Limits:
         return ""
 
 
-class ConsumerEngine(MessageDispatcher):
-    """Consume ``topics`` as consumer group ``group`` and dispatch to the registered handlers."""
+class ConsumerEngine:
+    """Consume ``topics`` as consumer group ``group`` and dispatch to the registered handlers.
+
+    ``batch_size`` and ``batch_max_wait`` (seconds) default to ``BATCH_SIZE`` and
+    ``BATCH_MAX_WAIT_MS``; a batch size of 1 commits once per event.
+    """
 
     def __init__(
         self,
@@ -115,6 +94,8 @@ class ConsumerEngine(MessageDispatcher):
         max_attempts: int | None = None,
         backoff: float | None = None,
         backoff_max: float | None = None,
+        batch_size: int | None = None,
+        batch_max_wait: float | None = None,
         database: str = "default",
         from_beginning: bool = True,
     ) -> None:
@@ -123,16 +104,24 @@ class ConsumerEngine(MessageDispatcher):
             raise ValueError("A consumer group is required (WANZO_EVENTS['CONSUMER_GROUP_ID']).")
         self.topics = list(topics or default_topics())
         self.transport = transport or get_transport()
-        self.registry = handlers or registry
-        self.max_attempts = max(1, max_attempts or app_settings.MAX_ATTEMPTS)
-        self.backoff = app_settings.RETRY_BACKOFF if backoff is None else backoff
-        self.backoff_max = app_settings.RETRY_BACKOFF_MAX if backoff_max is None else backoff_max
-        self.database = database
         self.from_beginning = from_beginning
         self.dlq_topic = deadletter.dlq_topic(self.group)
+        self.batch_size = max(1, int(batch_size or app_settings.BATCH_SIZE))
+        if batch_max_wait is None:
+            batch_max_wait = app_settings.BATCH_MAX_WAIT_MS / 1000
+        self.batch_max_wait = max(0.0, float(batch_max_wait))
         self._stop = threading.Event()
         self._last_lag = time.monotonic()
-        self._connections = ConnectionGuard()
+        self.dispatcher = Dispatcher(
+            group=self.group,
+            transport=self.transport,
+            handlers=handlers or registry,
+            max_attempts=max_attempts or app_settings.MAX_ATTEMPTS,
+            backoff=app_settings.RETRY_BACKOFF if backoff is None else backoff,
+            backoff_max=app_settings.RETRY_BACKOFF_MAX if backoff_max is None else backoff_max,
+            database=database,
+            stopping=self._stop,
+        )
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -156,16 +145,21 @@ class ConsumerEngine(MessageDispatcher):
         consumer = self.transport.consumer(
             group_id=self.group, topics=self.topics, from_beginning=self.from_beginning
         )
+
+        def done(finished: Sequence[tuple[Message, Outcome]]) -> None:
+            self._store(consumer, finished, stats)
+
         try:
             while not self._should_stop(stats, limits):
-                message = self._poll(consumer, poll_interval)
+                room = self._room(stats, limits)
+                batch = self._poll_batch(consumer, poll_interval, room)
                 self._report_lag(consumer, every=LAG_INTERVAL)
-                limits.idle = message is None
-                if message is None:
-                    self._connections.idle()
-                else:
+                limits.idle = not batch
+                if batch:
                     limits.last_message = time.monotonic()
-                    stats.outcomes[self._process(consumer, message)] += 1
+                    self.dispatcher.handle(batch, done=done)
+                else:  # the server may drop connections while we wait
+                    self.dispatcher.connections.idle()
         except _Interrupted:
             stats.stopped_by = "stop"
         finally:
@@ -183,12 +177,49 @@ class ConsumerEngine(MessageDispatcher):
         except Exception as exc:  # noqa: BLE001
             logger.warning("could not ensure topic %s: %s", self.dlq_topic, type(exc).__name__)
 
+    def _room(self, stats: RunStats, limits: _Limits) -> int:
+        """The next batch's size: never poll what a bounded run would leave unhandled."""
+        if limits.max_messages is None:
+            return self.batch_size
+        return max(1, min(self.batch_size, limits.max_messages - stats.messages))
+
+    def _poll_batch(self, consumer: BaseConsumer, timeout: float, room: int) -> list[Message]:
+        """Up to ``room`` messages: the first within ``timeout``, more within ``batch_max_wait``.
+
+        With no wait, a batch is what had already arrived: under load it fills from the client's
+        prefetched queue, and a lone event is never held back to fill it.
+        """
+        first = self._poll(consumer, timeout)
+        if first is None:
+            return []
+        batch = [first]
+        deadline = time.monotonic() + self.batch_max_wait
+        while len(batch) < room:
+            message = self._poll(consumer, max(0.0, deadline - time.monotonic()))
+            if message is None:
+                break
+            batch.append(message)
+        return batch
+
     @staticmethod
     def _poll(consumer: BaseConsumer, timeout: float) -> Message | None:
         try:
             return consumer.poll(timeout)
         except Exception as exc:  # the client gave up (e.g. a fatal librdkafka error)
             raise FatalConsumerError(f"consumer failed: {type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def _store(
+        consumer: BaseConsumer, finished: Sequence[tuple[Message, Outcome]], stats: RunStats
+    ) -> None:
+        # Only now may the offsets move past these messages: their effects are committed or
+        # their bytes are safe in the dead-letter topic. The last one per partition suffices.
+        last: dict[tuple[str, int | None], Message] = {}
+        for message, outcome in finished:
+            last[(message.topic, message.partition)] = message
+            stats.outcomes[outcome] += 1
+        for message in last.values():
+            consumer.store(message)
 
     def stop(self) -> None:
         """Ask the loop to finish the message in hand and return (safe from any thread)."""
@@ -201,17 +232,6 @@ class ConsumerEngine(MessageDispatcher):
     def _should_stop(self, stats: RunStats, limits: _Limits) -> bool:
         stats.stopped_by = "stop" if self._stop.is_set() else limits.reached(stats.messages)
         return bool(stats.stopped_by)
-
-    def _process(self, consumer: BaseConsumer, message: Message) -> Outcome:
-        outcome = self.handle(message)
-        # Only now may the offset move past this message: its effect is committed or its
-        # bytes are safe in the dead-letter topic.
-        consumer.store(message)
-        return outcome
-
-    def _wait(self, delay: float) -> bool:
-        """Sleep between attempts; True if stop() was called meanwhile (tests replace it)."""
-        return self._stop.wait(delay)
 
     # -- metrics --------------------------------------------------------------------------
 

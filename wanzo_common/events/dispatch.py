@@ -1,20 +1,32 @@
-"""One consumed message, from bytes to a committed effect or a dead letter.
+"""What happens to consumed messages: from bytes to committed effects or dead letters.
 
-:class:`MessageDispatcher` is the per-message half of :class:`~.consumer.ConsumerEngine` (which
-keeps the loop, its limits and stopping). It skips types the group does not handle before
-decoding them, decodes the envelope, runs the handlers in one database transaction with the
-inbox row keyed by (consumer group, event id) so a redelivery has no second effect, retries a
-failing handler with exponential backoff, and sends what can never succeed to ``<group>.dlq``.
-Each outcome, and each retry, is counted in ``kafka_events_consumed_total``.
-It is a mixin rather than an object of its own so that the engine's public ``handle`` and
-``dead_letter`` and its ``_wait`` hook (tests replace it on the engine class) stay where they
-have always been.
+The :class:`~.consumer.ConsumerEngine` polls batches and holds one :class:`Dispatcher`, which
+applies each batch in ONE database transaction: types the group does not handle are skipped
+before decoding, one query claims the inbox rows (consumer group, event id) of every event to
+handle, and each message's handlers run in a savepoint of their own. A redelivered event finds
+its row and has no second effect (``duplicate``); one commit serves the whole batch.
+
+A message that cannot be applied in the batch ends it there: its savepoint is rolled back, the
+messages before it commit, and it is dealt with alone, in transactions of its own, exactly as with
+a batch size of 1: a failing handler is retried with exponential backoff, and what can never
+succeed (not JSON, unknown type, schema, envelope, :class:`RejectEvent`, retries exhausted) goes
+to ``<group>.dlq``. The rest of the batch then follows in a new transaction, so no message is
+applied before one that precedes it. A batch whose transaction fails as a whole (the database
+went away, a deferred constraint refused the commit) is replayed one message at a time, so that
+one message's fault never becomes its neighbours'. ``done`` hears of messages, in order, only
+once their outcome is durable (committed, or acknowledged by the dead-letter topic): only then
+may the engine store their offsets. Each outcome, and each retry, is counted in
+``kafka_events_consumed_total``.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -27,11 +39,10 @@ from wanzo_common.events.registry import Delivery, Handler, HandlerRegistry, Rej
 from wanzo_common.events.registry import _delivery as _current
 from wanzo_common.events.transports import BaseTransport, DeliveryError, Message
 
-# The engine's logger: these records came from consumer.py before the split, and log
-# configuration and searches key on that name.
+# The engine's logger: log configuration and searches key on that name.
 logger = logging.getLogger("wanzo_common.events.consumer")
 
-__all__ = ["INFRASTRUCTURE_ERRORS", "FatalConsumerError", "MessageDispatcher", "Outcome"]
+__all__ = ["INFRASTRUCTURE_ERRORS", "Dispatcher", "FatalConsumerError", "Outcome"]
 
 # Errors that say the database is unreachable, not that the event is bad: never dead-letter.
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError)
@@ -52,111 +63,235 @@ class _Interrupted(Exception):
     """stop() was called while a message waited for its next attempt."""
 
 
-class MessageDispatcher:
-    """Decode, dispatch, retry and dead-letter one message (mixed into the consumer engine).
+Done = Callable[[Sequence[tuple[Message, Outcome]]], None]
 
-    The host sets the attributes below and provides ``_wait(delay) -> bool``, which sleeps
-    between attempts and says whether the run was asked to stop meanwhile.
-    """
 
-    group: str
-    transport: BaseTransport
-    registry: HandlerRegistry
-    max_attempts: int
-    backoff: float
-    backoff_max: float
-    database: str
-    _connections: ConnectionGuard
+@dataclass
+class _Item:
+    """A message, decoded once: its event and handlers, or why it can never be handled."""
 
-    def _wait(self, delay: float) -> bool:  # pragma: no cover  (the engine overrides it)
-        raise NotImplementedError
+    message: Message
+    type_name: str  # for metric labels
+    event: Event | None = None
+    handlers: list[Handler] = field(default_factory=list)
+    invalid: InvalidEvent | None = None
 
-    def handle(self, message: Message) -> Outcome:
-        """Decode, dispatch and (if need be) dead-letter one message; does not store its offset."""
-        self._connections.before_message()
-        outcome = None
-        try:
-            outcome = self._handle(message)
-        finally:
-            failed = outcome is None or outcome is Outcome.DEAD_LETTERED
-            self._connections.after_message(failed=failed)
-        return outcome
 
-    def _handle(self, message: Message) -> Outcome:
+class Dispatcher:
+    """Apply batches of messages for consumer group ``group``; held by the consumer engine."""
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        transport: BaseTransport,
+        handlers: HandlerRegistry,
+        max_attempts: int,
+        backoff: float,
+        backoff_max: float,
+        database: str = "default",
+        stopping: threading.Event | None = None,
+    ) -> None:
+        self.group = group
+        self.transport = transport
+        self.registry = handlers
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self.database = database
+        self.stopping = stopping or threading.Event()
+        self.connections = ConnectionGuard()
+
+    def wait(self, delay: float) -> bool:
+        """Sleep between attempts; True if the run was asked to stop meanwhile (tests replace it)."""
+        return self.stopping.wait(delay)
+
+    # -- batches ----------------------------------------------------------------------------
+
+    def handle(self, messages: Sequence[Message], *, done: Done) -> None:
+        """Apply ``messages`` (in poll order); report finished ones to ``done`` as they become durable.
+
+        Returns early, leaving the rest unreported, once :attr:`stopping` is set: after the
+        message in hand, never in the middle of one.
+        """
+        items = [self._classify(message) for message in messages]
+        while items:
+            self.connections.before_message()
+            try:
+                applied, failure = self._apply(items)
+            except Exception as exc:  # noqa: BLE001  (the transaction failed as a whole)
+                self.connections.after_message(failed=True)
+                if len(items) > 1:
+                    self._one_by_one(items, exc, done=done)
+                    return
+                applied, failure = [], exc
+            else:
+                self.connections.after_message(failed=failure is not None)
+            done(applied)
+            items = items[len(applied) :]
+            if items and not self.stopping.is_set():
+                # The head could not be applied in the batch: alone, then the rest.
+                head = items.pop(0)
+                done([(head.message, self._alone(head, failure))])
+            if self.stopping.is_set():
+                return
+
+    def _one_by_one(self, items: list[_Item], exc: Exception, *, done: Done) -> None:
+        logger.warning(
+            "a batch of %d message(s) failed to commit (%s); handling them one by one",
+            len(items),
+            type(exc).__name__,
+        )
+        close_old_connections()
+        for item in items:
+            done([(item.message, self._alone(item, None))])
+            if self.stopping.is_set():
+                return
+
+    def _classify(self, message: Message) -> _Item:
         type_name = _header(message, "ce_type")
         if type_name and _is_known_type(type_name) and not self._handlers(type_name):
             # Skipped before decoding: a service reads whole family topics and handles few types.
-            self._count(message, type_name, Outcome.IGNORED)
-            return Outcome.IGNORED
+            return _Item(message, type_name)
         try:
             event = Event.from_message(message)
         except InvalidEvent as exc:
-            return self.dead_letter(message, reason=exc.reason, error=str(exc), attempts=0)
-        return self._dispatch(message, event, self._handlers(event.type))
+            return _Item(message, type_name or "unknown", invalid=exc)
+        return _Item(message, event.type, event=event, handlers=self._handlers(event.type))
 
     def _handlers(self, type_name: str) -> list[Handler]:
         return self.registry.handlers_for(type_name, group=self.group)
 
-    def _dispatch(self, message: Message, event: Event, handlers: list[Handler]) -> Outcome:
-        if not handlers:
-            self._count(message, event.type, Outcome.IGNORED)
-            return Outcome.IGNORED
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                outcome = self._apply(Delivery(self.group, message, attempt), event, handlers)
-            except RejectEvent as exc:
-                return self.dead_letter(
-                    message, reason="rejected", error=_describe(exc), attempts=attempt
-                )
-            except Exception as exc:  # noqa: BLE001  (any handler error is retried, then dead-lettered)
-                if attempt < self.max_attempts:
-                    self._retry_later(message, event, exc, attempt)
-                    continue
-                if isinstance(exc, INFRASTRUCTURE_ERRORS):
-                    raise FatalConsumerError(f"database unavailable: {type(exc).__name__}") from exc
-                return self.dead_letter(
-                    message, reason="max_attempts", error=_describe(exc), attempts=attempt
-                )
-            self._count(message, event.type, outcome)
-            return outcome
-        raise AssertionError("unreachable")  # pragma: no cover
+    def _apply(
+        self, items: list[_Item], *, attempt: int = 1
+    ) -> tuple[list[tuple[Message, Outcome]], Exception | None]:
+        """Apply the longest prefix of ``items`` that can be, in one transaction.
 
-    def _apply(self, delivery: Delivery, event: Event, handlers: list[Handler]) -> Outcome:
-        """Run the handlers and claim the inbox row in one transaction: all or nothing."""
+        Returns the outcomes of that prefix, committed, and the exception of the item after it
+        if its handlers raised (None if that item is invalid or stop() was called). Raises if
+        the transaction itself failed: then nothing was applied.
+        """
+        prefix = _valid_prefix(items)
+        outcomes: list[tuple[Message, Outcome]] = []
+        failure = None
+        if not any(item.handlers for item in prefix):  # nothing for the database to do
+            outcomes = [(item.message, Outcome.IGNORED) for item in prefix]
+            self._count_all(prefix, outcomes)
+            return outcomes, None
         from wanzo_common.events.models import InboxEvent
 
-        started = time.perf_counter()
-        token = _current.set(delivery)
+        committed: list[bool] = []
         try:
             with transaction.atomic(using=self.database):
-                if not InboxEvent.objects.claim(
-                    group=self.group, event_id=event.id, type_name=event.type, using=self.database
-                ):
-                    return Outcome.DUPLICATE
-                for entry in handlers:
-                    entry.func(event)
-            return Outcome.HANDLED
+                transaction.on_commit(lambda: committed.append(True), using=self.database)
+                wanted = [(item.event.id, item.type_name) for item in prefix if item.handlers]
+                claimed = InboxEvent.objects.claim_many(
+                    group=self.group, events=wanted, using=self.database
+                )
+                # Savepoints only when messages share the transaction: alone, a message's
+                # failure may roll it all back (two round trips saved at low load).
+                isolate = len(claimed) > 1
+                for index, item in enumerate(prefix):
+                    if index and self.stopping.is_set():
+                        break
+                    if not item.handlers:
+                        outcomes.append((item.message, Outcome.IGNORED))
+                        continue
+                    if item.event.id not in claimed:  # handled before, or earlier in this batch
+                        outcomes.append((item.message, Outcome.DUPLICATE))
+                        continue
+                    claimed.discard(item.event.id)
+                    try:
+                        self._run(item, attempt, savepoint=isolate)
+                    except Exception as exc:  # noqa: BLE001  (its savepoint is rolled back)
+                        failure = exc
+                        claimed.add(item.event.id)
+                        break
+                    outcomes.append((item.message, Outcome.HANDLED))
+                if failure is None or isolate:
+                    # Messages not applied must not look handled when they come back. (Else
+                    # the transaction, this message's only, is rolled back as a whole.)
+                    InboxEvent.objects.release(
+                        group=self.group, event_ids=claimed, using=self.database
+                    )
+        except Exception as exc:
+            if not committed:
+                raise
+            # Committed; then a handler's on_commit callback raised (Django skips the ones
+            # after it unless registered with robust=True). The effects stand.
+            logger.error("an on_commit callback failed after the commit: %s", type(exc).__name__)
+        self._count_all(prefix, outcomes)
+        return outcomes, failure
+
+    def _run(self, item: _Item, attempt: int, *, savepoint: bool) -> None:
+        """The item's handlers, in a savepoint: a failure undoes this message only."""
+        started = time.perf_counter()
+        token = _current.set(Delivery(self.group, item.message, attempt))
+        try:
+            with transaction.atomic(using=self.database, savepoint=savepoint):
+                for entry in item.handlers:
+                    entry.func(item.event)
         finally:
             _current.reset(token)
             # Failed attempts are timed too: a slow failure is what one wants to see.
-            metrics.KAFKA_EVENT_HANDLER_DURATION.labels(type=event.type).observe(
+            metrics.KAFKA_EVENT_HANDLER_DURATION.labels(type=item.type_name).observe(
                 time.perf_counter() - started
             )
 
-    def _retry_later(self, message: Message, event: Event, exc: Exception, attempt: int) -> None:
+    # -- one message alone -----------------------------------------------------------------
+
+    def _alone(self, item: _Item, failure: Exception | None) -> Outcome:
+        """Apply ``item`` in transactions of its own; ``failure``: its first attempt's error."""
+        outcome = None
+        try:
+            outcome = self._attempts(item, failure)
+        finally:
+            failed = outcome is None or outcome is Outcome.DEAD_LETTERED
+            self.connections.after_message(failed=failed)
+        return outcome
+
+    def _attempts(self, item: _Item, failure: Exception | None) -> Outcome:
+        message = item.message
+        if item.invalid is not None:
+            exc = item.invalid
+            return self.dead_letter(message, reason=exc.reason, error=str(exc), attempts=0)
+        attempt = 1
+        while True:
+            if failure is None:
+                try:
+                    applied, failure = self._apply([item], attempt=attempt)
+                except Exception as exc:  # noqa: BLE001  (the commit failed: an attempt too)
+                    applied, failure = [], exc
+                if applied:
+                    return applied[0][1]
+            if isinstance(failure, RejectEvent):
+                error = _describe(failure)
+                return self.dead_letter(message, reason="rejected", error=error, attempts=attempt)
+            if attempt >= self.max_attempts:
+                if isinstance(failure, INFRASTRUCTURE_ERRORS):
+                    raise FatalConsumerError(
+                        f"database unavailable: {type(failure).__name__}"
+                    ) from failure
+                error = _describe(failure)
+                return self.dead_letter(message, reason="max_attempts", error=error,
+                                        attempts=attempt)  # fmt: skip
+            self._retry_later(item, failure, attempt)
+            attempt, failure = attempt + 1, None
+
+    def _retry_later(self, item: _Item, exc: Exception, attempt: int) -> None:
         delay = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
         # The exception's class only: its message may quote personal data (e.g. a unique key).
         logger.warning(
             "handler failed for event %s (%s), attempt %d/%d: %s; retrying in %.2fs",
-            event.id,
-            event.type,
+            item.event.id,
+            item.type_name,
             attempt,
             self.max_attempts,
             type(exc).__name__,
             delay,
         )
-        self._count(message, event.type, "retried")
-        if self._wait(delay):
+        self._count(item.message, item.type_name, "retried")
+        if self.wait(delay):
             raise _Interrupted
         close_old_connections()
 
@@ -185,10 +320,30 @@ class MessageDispatcher:
 
     # -- metrics --------------------------------------------------------------------------
 
+    def _count_all(self, items: list[_Item], outcomes: list[tuple[Message, Outcome]]) -> None:
+        """Count a batch's outcomes: one increment per (topic, type, outcome)."""
+        groups = Counter(
+            (message.topic, item.type_name, outcome)
+            for item, (message, outcome) in zip(items, outcomes, strict=False)
+        )
+        for (topic, type_name, outcome), amount in groups.items():
+            label = type_name if _is_known_type(type_name) else "unknown"  # keep labels bounded
+            metrics.KAFKA_EVENTS_CONSUMED.labels(
+                topic=topic, type=label, outcome=outcome.value
+            ).inc(amount)
+
     def _count(self, message: Message, type_name: str, outcome: Outcome | str) -> None:
         label = type_name if _is_known_type(type_name) else "unknown"  # keep labels bounded
         value = outcome.value if isinstance(outcome, Outcome) else outcome
         metrics.KAFKA_EVENTS_CONSUMED.labels(topic=message.topic, type=label, outcome=value).inc()
+
+
+def _valid_prefix(items: list[_Item]) -> list[_Item]:
+    """``items`` up to the first one that can never be handled (it is dead-lettered alone)."""
+    for index, item in enumerate(items):
+        if item.invalid is not None:
+            return items[:index]
+    return items
 
 
 def _header(message: Message, name: str) -> str | None:

@@ -1,13 +1,16 @@
-"""Tables of the events app: the transactional outbox (and the consumers' inbox).
+"""Tables of the events app: the transactional outbox and the consumers' inbox.
 
 An :class:`OutboxEvent` row is written by ``publish()`` in the caller's transaction, so an event
 exists exactly when the business change it describes was committed; the relay sends pending rows
 and marks them sent only after the broker acknowledged them. The row holds the message exactly
 as it will be sent (topic, key, CloudEvents headers, JSON body), so the relay only copies bytes.
+An :class:`InboxEvent` row is written in the transaction of the consumed batch that applied the
+event, so a redelivered event finds it and has no second effect.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models
@@ -69,14 +72,20 @@ class OutboxEvent(models.Model):
 
 
 class InboxQuerySet(models.QuerySet):
-    def claim(self, *, group: str, event_id: str, type_name: str, using: str = "default") -> bool:
-        """Insert the row for (group, event id) unless it exists; True if this call inserted it.
+    def claim_many(
+        self, *, group: str, events: Sequence[tuple[str, str]], using: str = "default"
+    ) -> set[str]:
+        """Insert the rows for (group, event id) that do not exist; return the ids inserted.
 
-        One ``INSERT ... ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite) rather than
-        ``get_or_create``'s SELECT, savepoint and INSERT, because it runs for every handled
-        event. Under a concurrent redelivery the second INSERT waits for the first transaction
-        and then inserts nothing, so exactly one of them runs the handlers.
+        ``events`` are (event id, type) pairs: a consumed batch's, claimed in one
+        ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL, SQLite) rather than a
+        query per event. Under a concurrent redelivery the second INSERT waits for the first
+        transaction and then inserts nothing, so exactly one of them runs the handlers; ids are
+        inserted in sorted order so two batches claiming overlapping ids cannot deadlock.
         """
+        rows = sorted(dict(events).items())
+        if not rows:
+            return set()
         from django.db import connections
 
         connection = connections[using]
@@ -86,14 +95,27 @@ class InboxQuerySet(models.QuerySet):
         def columns(*names: str) -> str:
             return ", ".join(quote(meta.get_field(name).column) for name in names)
 
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
         sql = (
             f"INSERT INTO {quote(meta.db_table)} ({columns('group', 'event_id', 'type', 'handled_at')})"
-            f" VALUES (%s, %s, %s, %s) ON CONFLICT ({columns('group', 'event_id')}) DO NOTHING"
+            f" VALUES {values} ON CONFLICT ({columns('group', 'event_id')}) DO NOTHING"
+            f" RETURNING {columns('event_id')}"
         )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
+        params = [value for event_id, kind in rows for value in (group, event_id, kind, now)]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [group, event_id, type_name, now])
-            return cursor.rowcount == 1
+            cursor.execute(sql, params)
+            return {row[0] for row in cursor.fetchall()}
+
+    def claim(self, *, group: str, event_id: str, type_name: str, using: str = "default") -> bool:
+        """Claim one event (see :meth:`claim_many`); True if this call inserted its row."""
+        return bool(self.claim_many(group=group, events=[(event_id, type_name)], using=using))
+
+    def release(self, *, group: str, event_ids: Iterable[str], using: str = "default") -> None:
+        """Delete claimed rows whose events were not applied after all (in the claim's transaction)."""
+        ids = list(event_ids)
+        if ids:
+            self.using(using).filter(group=group, event_id__in=ids).delete()
 
     def prune(self, *, days: float) -> int:
         """Delete rows older than any redelivery can be (choose more than the topics' retention)."""

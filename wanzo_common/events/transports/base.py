@@ -91,7 +91,10 @@ class BaseConsumer:
         raise NotImplementedError
 
     def lag(self) -> dict[tuple[str, int], int]:
-        """Messages behind the end of each assigned (topic, partition)."""
+        """Messages behind the end of each assigned (topic, partition): the high watermark minus
+        this member's position once it consumed from the partition, else minus the group's
+        committed offset. Never counted from the low watermark (a restarted group with nothing
+        new has lag 0); a partition with neither a position nor a committed offset is left out."""
         raise NotImplementedError
 
     def close(self) -> None:

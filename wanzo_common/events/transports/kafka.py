@@ -313,14 +313,31 @@ class KafkaConsumer(BaseConsumer):
                 raise
 
     def lag(self) -> dict[tuple[str, int], int]:
+        """High watermark minus the position, or minus the group's committed offset until this
+        member consumed from the partition (librdkafka knows no position before that).
+
+        Never from the low watermark: after a restart with nothing new, that counted messages
+        the group had long handled. A partition with neither a position nor a committed offset
+        (a new group that consumed nothing yet) is left out: its lag is unknown.
+        """
+        positions = self.consumer.position(self.consumer.assignment())
+        unknown = [tp for tp in positions if tp.offset < 0]
+        committed = {}
+        if unknown:  # a broker round trip, only for partitions not consumed from yet
+            for tp in self.consumer.committed(unknown, timeout=2.0):
+                if tp.offset >= 0:
+                    committed[(tp.topic, tp.partition)] = tp.offset
         result = {}
-        for tp in self.consumer.position(self.consumer.assignment()):
+        for tp in positions:
+            key = (tp.topic, tp.partition)
+            offset = tp.offset if tp.offset >= 0 else committed.get(key)
+            if offset is None:
+                continue
             # Cached watermarks come with every fetch response; ask the broker only if unknown.
-            low, high = self.consumer.get_watermark_offsets(tp, cached=True)
+            _, high = self.consumer.get_watermark_offsets(tp, cached=True)
             if high < 0:
-                low, high = self.consumer.get_watermark_offsets(tp, timeout=2.0, cached=False)
-            position = tp.offset if tp.offset >= 0 else low
-            result[(tp.topic, tp.partition)] = max(0, high - position)
+                _, high = self.consumer.get_watermark_offsets(tp, timeout=2.0, cached=False)
+            result[key] = max(0, high - offset)
         return result
 
     def close(self) -> None:

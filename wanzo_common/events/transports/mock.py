@@ -118,6 +118,7 @@ class MockConsumer(BaseConsumer):
         self.topics = list(topics)
         self.from_beginning = from_beginning
         self.positions: dict[tuple[str, int], int] = {}
+        self._consumed: set[tuple[str, int]] = set()  # partitions polled from since assignment
         self._generation = -1
         self._turn = 0
         self._closed = False
@@ -138,6 +139,7 @@ class MockConsumer(BaseConsumer):
                 start = 0 if self.from_beginning else self.broker.end(*tp)
                 self.positions[tp] = committed if committed is not None else start
         self.positions = {tp: self.positions[tp] for tp in assigned}
+        self._consumed &= set(assigned)
 
     def _next(self) -> Message | None:
         assigned = list(self.positions)
@@ -148,6 +150,7 @@ class MockConsumer(BaseConsumer):
                 self._turn = (self._turn + step + 1) % len(assigned)
                 message = log[self.positions[tp]]
                 self.positions[tp] += 1
+                self._consumed.add(tp)
                 return message
         return None
 
@@ -173,9 +176,15 @@ class MockConsumer(BaseConsumer):
         """Nothing to do: :meth:`store` already committed."""
 
     def lag(self) -> dict[tuple[str, int], int]:
+        """As Kafka's: the end minus the position once consuming, else minus the committed offset;
+        partitions with neither are left out (unknown)."""
         with self.broker.cond:
             self._sync()
-            return {tp: self.broker.end(*tp) - pos for tp, pos in self.positions.items()}
+            return {
+                tp: self.broker.end(*tp) - position
+                for tp, position in self.positions.items()
+                if tp in self._consumed or (self.group_id, *tp) in self.broker.committed
+            }
 
     def close(self) -> None:
         with self.broker.cond:
