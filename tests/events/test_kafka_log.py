@@ -1,13 +1,23 @@
-"""librdkafka's log lines and errors through Python logging, repeated failures summarised."""
+"""librdkafka's log lines and errors through Python logging, repeated failures summarised.
+
+The last test stops a broker under a running ``consume_events`` process and reads what the
+process logged: a broker of the test's own (a dev broker, or a real Apache Kafka on real-broker
+runs, ``KAFKA_BROKERS`` set), since the session's broker must stay up.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 import time
+import uuid
 
 import pytest
 
+from tests.integration.conftest import child_env, free_port, scrape, spawn  # noqa: F401 (fixture)
 from wanzo_common.events import metrics
+from wanzo_common.events.devbroker import start_devbroker, stop_devbroker
 from wanzo_common.events.kafka_log import (
     LOGGER_NAME,
     RepeatSummary,
@@ -15,6 +25,7 @@ from wanzo_common.events.kafka_log import (
     client_logger,
     record_error,
 )
+from wanzo_common.events.testing import is_dev_broker, kafka_env
 from wanzo_common.events.transports.kafka import Transport as KafkaTransport
 from wanzo_common.events.transports.kafka_config import (
     CLIENT_DEFAULTS,
@@ -22,6 +33,8 @@ from wanzo_common.events.transports.kafka_config import (
     consumer_config,
     producer_config,
 )
+
+pytest_plugins = ["wanzo_common.events.testing"]
 
 FAIL = (
     "FAIL [wanzo-testsvc#consumer-1] [thrd:127.0.0.1:%d/bootstrap]: 127.0.0.1:%d/bootstrap: "
@@ -161,3 +174,87 @@ def test_librdkafka_lines_are_python_log_records_with_python_levels(caplog, summ
     [fail, *_] = [r for r in caplog.records if r.name == LOGGER_NAME and "FAIL" in r.getMessage()]
     assert fail.levelno == logging.ERROR
     assert "Connection refused" in fail.getMessage() and "[t#producer-" in fail.getMessage()
+
+
+# --- a broker outage under a running consume_events process ---------------------------------
+
+OUTAGE_SECONDS = 15
+# Before: one raw librdkafka line per reconnection attempt, ~20 a second (about 300 here).
+MAX_OUTAGE_LINES = 30
+
+
+class OwnBroker:
+    """A broker this test can stop: a dev broker, or on real-broker runs a real Apache Kafka."""
+
+    def __init__(self, *, real: bool, spawn, tmp_path) -> None:  # noqa: F811
+        self.real = real
+        if real:
+            from tests.events.test_reliability import KafkaServer
+
+            self.server = KafkaServer(spawn, tmp_path / "kafka-data")
+            self.server.start()
+            self.address = self.server.address
+        else:
+            self.process, self.address = start_devbroker()
+
+    def stop(self) -> None:
+        if self.real:
+            self.server.stop()
+        else:
+            stop_devbroker(self.process)
+
+
+def metric(port: int, name: str, **labels: str) -> float:
+    try:
+        samples = scrape(port)
+    except OSError:  # not serving yet
+        return -1.0
+    return sum(
+        value
+        for (sample, found), value in samples.items()
+        if sample == name and labels.items() <= dict(found).items()
+    )
+
+
+def test_a_broker_outage_under_a_consumer_logs_a_few_python_formatted_lines(
+    devbroker, spawn, tmp_path  # noqa: F811
+):
+    broker = OwnBroker(real=not is_dev_broker(devbroker), spawn=spawn, tmp_path=tmp_path)
+    port = free_port()
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path}/consumer.sqlite3",
+        LOG_FORMAT="json",
+        KAFKA_STATISTICS_INTERVAL_MS="1000",
+        KAFKA_CONSUMER_GROUP_ID=f"outage-{uuid.uuid4().hex[:8]}",
+        **kafka_env(broker.address, dev_broker=not broker.real),
+    )
+    consumer = spawn(
+        "consumer",
+        [sys.executable, "-m", "django", "consume_events", "--topics", "outage.events",
+         "--metrics-port", str(port)],
+        env=env,
+    )  # fmt: skip
+    wait_until(lambda: metric(port, "kafka_broker_connected", role="consumer") >= 1, consumer)
+    before = len(consumer.log().splitlines())
+
+    broker.stop()
+    time.sleep(OUTAGE_SECONDS)
+
+    consumer.check_running()
+    lines = [line for line in consumer.log().splitlines()[before:] if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line: Python logging, LOG_FORMAT=json
+    assert len(records) < MAX_OUTAGE_LINES, "\n".join(lines)
+    client = [r for r in records if r["name"] == LOGGER_NAME]
+    assert any("Connection refused" in r["message"] for r in client), lines
+    assert {r["levelname"] for r in client} <= {"INFO", "WARNING", "ERROR"}
+    assert metric(port, "kafka_client_errors_total", role="consumer") > 0
+    wait_until(lambda: metric(port, "kafka_broker_connected", role="consumer") == 0, consumer)
+
+
+def wait_until(predicate, process, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        process.check_running()
+        assert time.monotonic() < deadline, process.log()[-4000:]
+        time.sleep(0.2)
