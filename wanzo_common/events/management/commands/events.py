@@ -43,6 +43,7 @@ def add_publish(subparsers: Any) -> None:
 def handle_publish(command: BaseCommand, options: dict[str, Any]) -> None:
     from django.db import transaction
 
+    from wanzo_common.events.conf import app_settings
     from wanzo_common.events.publisher import build, enqueue
     from wanzo_common.events.transports import get_transport
     from wanzo_common.events.types import get_type
@@ -54,7 +55,7 @@ def handle_publish(command: BaseCommand, options: dict[str, Any]) -> None:
             correlation_id=options["correlation_id"],
         )  # fmt: skip
         if options["immediate"]:
-            get_transport().send([message])
+            get_transport().send([message], timeout=app_settings.SEND_TIMEOUT)
         else:
             with transaction.atomic(using=options["database"]):
                 enqueue(event, message, using=options["database"])
