@@ -163,6 +163,9 @@ class Transport(BaseTransport):
     def _count(self, messages: Sequence[Message], *, failed: int) -> None:
         # One increment per (topic, type): a relay batch is hundreds of similar messages.
         outcome = "failed" if failed else "sent"
+        if len(messages) == 1:  # publish(immediate=True)
+            published_counter(messages[0].topic, message_type(messages[0]), outcome).inc()
+            return
         groups = Counter((message.topic, message_type(message)) for message in messages)
         for (topic, type_name), amount in groups.items():
             published_counter(topic, type_name, outcome).inc(amount)
