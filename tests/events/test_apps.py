@@ -4,9 +4,13 @@ import pytest
 from django.apps import apps
 
 import wanzo_common.events as events
+from tests.integration.conftest import free_port
 from wanzo_common import health
 from wanzo_common.events.apps import broker_ready, describe_transport, transport_name
 from wanzo_common.events.registry import RejectEvent
+from wanzo_common.events.testing import kafka_settings
+
+pytest_plugins = ["wanzo_common.events.testing"]
 
 
 def test_app_label_and_readiness_probe_registered():
@@ -55,3 +59,15 @@ def test_public_api_names_resolve(name):
 def test_unknown_public_name_is_an_attribute_error():
     with pytest.raises(AttributeError):
         events.nothing_here  # noqa: B018
+
+
+@pytest.mark.django_db
+def test_readyz_reports_a_kafka_broker_outage(settings, devbroker, client):
+    settings.WANZO_EVENTS = kafka_settings(devbroker, SEND_TIMEOUT=1)
+    up = client.get("/readyz")
+    assert up.status_code == 200 and up.json()["checks"]["events_broker"] == "ok"
+
+    settings.WANZO_EVENTS = kafka_settings(f"127.0.0.1:{free_port()}", SEND_TIMEOUT=1)
+    down = client.get("/readyz")
+    assert down.status_code == 503
+    assert down.json()["checks"] == {"database": "ok", "events_broker": "unavailable"}

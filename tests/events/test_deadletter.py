@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from wanzo_common.events import deadletter
@@ -93,3 +95,41 @@ def test_read_stops_at_max_messages(transport):
 
     assert len(list(deadletter.read(consumer, max_messages=2, idle_timeout=0.2))) == 2
     consumer.close()
+
+
+class SlowToJoin:
+    """A consumer whose group join takes ``join`` seconds, then has ``messages`` to give."""
+
+    def __init__(self, messages, *, join: float, assigned: bool = True) -> None:
+        self.messages = list(messages)
+        self.join = join
+        self.assigned = assigned
+
+    def wait_for_assignment(self, timeout):
+        time.sleep(min(self.join, timeout))
+        return self.assigned and self.join <= timeout
+
+    def poll(self, timeout):
+        return self.messages.pop(0) if self.messages else None
+
+
+def test_the_quiet_period_starts_once_the_consumer_has_its_partitions():
+    consumer = SlowToJoin([letter_of(), letter_of()], join=0.3)
+
+    assert len(list(deadletter.read(consumer, idle_timeout=0.1))) == 2
+
+
+def test_no_assignment_in_time_is_an_error_not_an_empty_result():
+    consumer = SlowToJoin([letter_of()], join=5, assigned=False)
+
+    with pytest.raises(deadletter.NotAssigned, match="within 0.2 s"):
+        list(deadletter.read(consumer, idle_timeout=0.1, assignment_timeout=0.2))
+
+
+def test_iter_replay_yields_each_letter_as_it_is_replayed(transport):
+    transport.send([letter_of(), letter_of()])
+    replays = deadletter.iter_replay(group="svc", transport=transport, idle_timeout=0.2)
+
+    next(replays)
+    assert len([m for m in transport.outbox if m.topic == "wanzo.users"]) == 1
+    assert len(list(replays)) == 1

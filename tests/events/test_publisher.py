@@ -1,14 +1,18 @@
 import logging
+import time
+import uuid
 
 import pytest
 from django.db import transaction
 
-from wanzo_common.events import metrics
+from tests.integration.conftest import free_port
+from wanzo_common.events import deadletter, metrics
 from wanzo_common.events.envelope import Event
 from wanzo_common.events.exceptions import InvalidEvent
 from wanzo_common.events.models import OutboxEvent
 from wanzo_common.events.publisher import publish
-from wanzo_common.events.testing import assert_published
+from wanzo_common.events.testing import assert_published, kafka_settings
+from wanzo_common.events.transports import DeliveryError, get_transport, reset_transports
 from wanzo_common.monitoring.logging import reset_request_id, set_request_id
 
 pytest_plugins = ["wanzo_common.events.testing"]
@@ -106,9 +110,67 @@ def test_logs_never_contain_the_payload(mock_transport, caplog):
     assert "private@example.com" not in caplog.text
 
 
-def test_broker_down_in_immediate_mode_is_logged_not_raised(mock_transport, caplog):
+def test_broker_down_in_immediate_mode_raises_delivery_error(mock_transport):
     mock_transport.set_available(False)
     before = published("wanzo.auth", "auth.logout", "failed")
-    publish("auth.logout", {"userId": "u-1"}, immediate=True)
+    with pytest.raises(DeliveryError):
+        publish("auth.logout", {"userId": "u-1"}, immediate=True)
     assert published("wanzo.auth", "auth.logout", "failed") == before + 1
-    assert "not delivered" in caplog.text
+    assert mock_transport.outbox == []
+
+
+def test_outbox_off_waits_and_raises_the_same(mock_transport, settings):
+    settings.WANZO_EVENTS = {**settings.WANZO_EVENTS, "OUTBOX": False}
+    mock_transport.set_available(False)
+    with pytest.raises(DeliveryError):
+        publish("auth.logout", {"userId": "u-1"})
+
+
+# --- immediate mode on Kafka: acknowledged, or DeliveryError -------------------------------
+
+
+@pytest.fixture
+def kafka_events(settings, devbroker):
+    prefix = f"pub-{uuid.uuid4().hex[:8]}."
+    settings.WANZO_EVENTS = kafka_settings(devbroker, TOPIC_PREFIX=prefix, SOURCE="testsvc")
+    yield prefix + "wanzo.auth"
+    reset_transports()
+
+
+def test_immediate_publish_returns_once_the_broker_acknowledged(kafka_events, settings):
+    before = published(kafka_events, "auth.logout", "sent")
+    event = publish("auth.logout", {"userId": "u-ack"}, immediate=True)
+
+    # Acknowledged: counted as sent before publish returned, and nothing left in the producer.
+    assert published(kafka_events, "auth.logout", "sent") == before + 1
+    assert get_transport().flush(0) == 0
+    consumer = get_transport().consumer(
+        group_id=deadletter.throwaway_group(kafka_events), topics=[kafka_events]
+    )
+    try:
+        [message] = deadletter.read(consumer, max_messages=1, idle_timeout=30)
+    finally:
+        consumer.close()
+    assert Event.from_message(message) == event
+
+
+def test_immediate_publish_with_the_broker_down_raises_within_the_send_timeout(
+    kafka_events, settings
+):
+    settings.WANZO_EVENTS = {
+        **settings.WANZO_EVENTS, "BROKERS": [f"127.0.0.1:{free_port()}"], "SEND_TIMEOUT": 1,
+    }  # fmt: skip
+    before = published(kafka_events, "auth.logout", "failed")
+    started = time.monotonic()
+
+    with pytest.raises(DeliveryError, match="topics not available"):
+        publish("auth.logout", {"userId": "u-lost"}, immediate=True)
+    # A topic known to exist: the message is produced, not acknowledged, then purged.
+    get_transport()._topics.add(kafka_events)
+    with pytest.raises(DeliveryError, match="not acknowledged"):
+        publish("auth.logout", {"userId": "u-lost"}, immediate=True)
+
+    # Each bounded by SEND_TIMEOUT (1 s), not by librdkafka's message.timeout.ms (30 s).
+    assert time.monotonic() - started < 20
+    assert published(kafka_events, "auth.logout", "failed") == before + 2
+    assert get_transport().flush(0) == 0  # nothing left queued to be "undelivered at close"

@@ -5,6 +5,11 @@ A dead letter is the original message, bytes, key and headers unchanged, sent to
 Keeping the original intact means ``manage.py events dlq replay`` can put it back on its topic
 after a fix, and any Kafka client can inspect it. Header values are text; the error names the
 exception (and for invalid events the field and rule), never the payload.
+
+:func:`read` (``events dlq`` and ``events tail``) stops after a quiet period, and counts it from
+the moment the consumer holds its partitions, not from its creation: joining a group can take
+longer than the quiet period, and a tool that stopped then would report "nothing" when it never
+looked. No assignment in time is :class:`NotAssigned`, an error, never an empty result.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from dataclasses import dataclass
 from wanzo_common.events.transports.base import BaseConsumer, BaseTransport, Message
 
 __all__ = [
+    "ASSIGNMENT_TIMEOUT",
     "DeadLetter",
+    "NotAssigned",
     "dlq_topic",
+    "iter_replay",
     "original_of",
     "read",
     "replay",
@@ -28,6 +36,12 @@ __all__ = [
 
 PREFIX = "dlq_"
 MAX_ERROR_LENGTH = 1000
+# Seconds a reading tool waits for its partitions (a group join, other members rejoining).
+ASSIGNMENT_TIMEOUT = 30.0
+
+
+class NotAssigned(RuntimeError):
+    """The consumer got no partition in time: broker unreachable, topic missing, or group busy."""
 
 
 def dlq_topic(group: str) -> str:
@@ -106,9 +120,19 @@ def _without_dlq_headers(headers: tuple[tuple[str, bytes], ...]) -> tuple[tuple[
 
 
 def read(
-    consumer: BaseConsumer, *, max_messages: int | None = None, idle_timeout: float = 5.0
+    consumer: BaseConsumer,
+    *,
+    max_messages: int | None = None,
+    idle_timeout: float = 5.0,
+    assignment_timeout: float = ASSIGNMENT_TIMEOUT,
 ) -> Iterator[Message]:
-    """Messages from ``consumer`` until ``max_messages`` or nothing came for ``idle_timeout`` s."""
+    """Messages from ``consumer`` until ``max_messages`` or nothing came for ``idle_timeout`` s.
+
+    The quiet period starts once the consumer holds partitions; raises :class:`NotAssigned`
+    (at the first ``next()``) if that takes more than ``assignment_timeout`` s.
+    """
+    if not consumer.wait_for_assignment(assignment_timeout):
+        raise NotAssigned(f"no partition assigned within {assignment_timeout:g} s")
     count = 0
     last = time.monotonic()
     while max_messages is None or count < max_messages:
@@ -128,6 +152,7 @@ def replay(
     transport: BaseTransport,
     max_messages: int | None = None,
     idle_timeout: float = 5.0,
+    assignment_timeout: float = ASSIGNMENT_TIMEOUT,
     dry_run: bool = False,
 ) -> list[DeadLetter]:
     """Put ``group``'s dead letters back on their original topics; return what was replayed.
@@ -136,20 +161,51 @@ def replay(
     make each letter replayed once (a letter that fails again comes back as a new one). A
     replayed event its group already handled is a duplicate there, thanks to the inbox.
     ``dry_run`` sends nothing and commits nothing: it lists every letter in the topic.
+    See :func:`iter_replay` for the errors.
+    """
+    return list(
+        iter_replay(
+            group=group,
+            transport=transport,
+            max_messages=max_messages,
+            idle_timeout=idle_timeout,
+            assignment_timeout=assignment_timeout,
+            dry_run=dry_run,
+        )
+    )
+
+
+def iter_replay(
+    *,
+    group: str,
+    transport: BaseTransport,
+    max_messages: int | None = None,
+    idle_timeout: float = 5.0,
+    assignment_timeout: float = ASSIGNMENT_TIMEOUT,
+    dry_run: bool = False,
+) -> Iterator[DeadLetter]:
+    """:func:`replay`, yielding each letter once the broker acknowledged its replay.
+
+    Raises :class:`NotAssigned`, or :class:`DeliveryError` when a letter could not be put back:
+    the letters yielded before stay replayed, that one and the rest stay in the topic.
     """
     replay_group = throwaway_group(dlq_topic(group)) if dry_run else f"{dlq_topic(group)}.replay"
     consumer = transport.consumer(group_id=replay_group, topics=[dlq_topic(group)])
-    replayed: list[DeadLetter] = []
     try:
-        for letter in read(consumer, max_messages=max_messages, idle_timeout=idle_timeout):
+        letters = read(
+            consumer,
+            max_messages=max_messages,
+            idle_timeout=idle_timeout,
+            assignment_timeout=assignment_timeout,
+        )
+        for letter in letters:
             info = DeadLetter.from_message(letter)
             if not dry_run:
                 transport.send([original_of(letter)])
                 consumer.store(letter)  # only after the broker acknowledged the replay
-            replayed.append(info)
+            yield info
     finally:
         consumer.close()
-    return replayed
 
 
 def throwaway_group(name: str) -> str:

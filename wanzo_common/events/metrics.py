@@ -82,6 +82,12 @@ KAFKA_BROKER_RX_ERRORS = gauge(
     "Receive errors from a broker since the client started.",
     labels=("role", "broker"),
 )
+# From librdkafka's error callback (kafka_log.py): connection failures, all brokers down...
+KAFKA_CLIENT_ERRORS = counter(
+    "kafka_client_errors",
+    "Errors reported by a Kafka client, by role and librdkafka error name (e.g. _TRANSPORT).",
+    labels=("role", "error"),
+)
 
 
 def message_type(message: Message) -> str:

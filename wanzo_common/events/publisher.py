@@ -3,9 +3,12 @@
 By default the event becomes an outbox row in the caller's database transaction: it is sent
 (by the relay) if and only if the business change commits, and a broker outage delays it but
 never loses it or switches publishing off. ``immediate=True`` (or ``WANZO_EVENTS["OUTBOX"] =
-False``) hands it to the transport at once, for events tied to no transaction. Either way the
-payload is validated against its schema first, so a bad event fails in the caller, not in every
-consumer.
+False``) sends it at once, for events tied to no transaction, and waits for the broker's
+acknowledgement (one round trip; ``SEND_TIMEOUT`` at most): when ``publish`` returns, the event
+is on the broker, and when the broker cannot take it, :class:`DeliveryError` tells the caller,
+who may retry or fail the request (a message already in flight when the timeout strikes may
+still arrive: the error means "not confirmed", not "certainly lost"). Either way the payload is
+validated against its schema first, so a bad event fails in the caller, not in every consumer.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from typing import Any
 from wanzo_common.events import metrics
 from wanzo_common.events.conf import app_settings
 from wanzo_common.events.envelope import Event
-from wanzo_common.events.transports import Message, get_transport
+from wanzo_common.events.transports import DeliveryError, Message, get_transport
 from wanzo_common.events.types import get_type, topic_for
 from wanzo_common.monitoring.logging import get_request_id
 
-__all__ = ["build", "current_correlation_id", "enqueue", "publish"]
+__all__ = ["DeliveryError", "build", "current_correlation_id", "enqueue", "publish"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +59,12 @@ def publish(
     """Validate, wrap and publish one event; returns the :class:`Event` (with its id).
 
     Raises :class:`~wanzo_common.events.exceptions.InvalidEvent` (a ``ValueError``) for an
-    unknown type or a payload that fails its schema.
+    unknown type or a payload that fails its schema, and in immediate mode
+    :class:`DeliveryError` when the broker did not acknowledge the event in ``SEND_TIMEOUT``.
     """
     event, message = build(type_name, data, subject=subject, correlation_id=correlation_id)
     if immediate or not app_settings.OUTBOX:
-        get_transport().send_async(message)
+        get_transport().send([message], timeout=app_settings.SEND_TIMEOUT)
     else:
         enqueue(event, message, using=using)
     if logger.isEnabledFor(logging.DEBUG):

@@ -82,6 +82,15 @@ class BaseConsumer:
     def poll(self, timeout: float) -> Message | None:
         raise NotImplementedError
 
+    def wait_for_assignment(self, timeout: float) -> bool:
+        """Wait until this member holds partitions (False after ``timeout`` s).
+
+        Joining a group takes time on a real broker; a caller that stops after a quiet period
+        starts counting after this. A message polled meanwhile is returned by the next
+        :meth:`poll`. Transports whose consumers are assigned at once keep this default.
+        """
+        return True
+
     def store(self, message: Message) -> None:
         """Mark ``message`` processed; its offset is committed soon after (or at :meth:`commit`)."""
         raise NotImplementedError

@@ -1,6 +1,6 @@
 """Delivery reports of messages sent one at a time: counted, and logged when they fail.
 
-``publish(immediate=True)`` hands each message to the producer with a callback that librdkafka
+``Transport.send_async`` hands each message to the producer with a callback that librdkafka
 calls from ``poll()`` once the broker acknowledged it (or gave up). A closure per message and a
 ``labels()`` lookup per report cost more than librdkafka's own work, so there is one callback
 per (topic, event type), made on first use, holding its two counter children.

@@ -2,10 +2,14 @@
 
 Producer: idempotent with ``acks=all``, so retries never duplicate or reorder a partition; every
 delivery report is checked, and :meth:`Transport.send` raises :class:`DeliveryError` unless all
-messages were acknowledged (unsent leftovers are purged so a later retry cannot race them).
-Clients are created lazily in the process that uses them and re-created after a fork, because
-librdkafka's threads do not survive ``fork()`` (gunicorn and Celery prefork workers each build
-their own). The producer is flushed on close and at interpreter exit.
+messages were acknowledged within its timeout (unsent leftovers are purged so a later retry
+cannot race them). ``send`` waits with ``flush()``, which also makes librdkafka skip
+``linger.ms``: one message costs one round trip. Clients are created lazily in the process that
+uses them and re-created after a fork, because librdkafka's threads do not survive ``fork()``
+(gunicorn and Celery prefork workers each build their own). The producer is flushed on close and
+at interpreter exit, and served every :data:`SERVE_INTERVAL` seconds by a daemon thread, because
+its log lines, errors and statistics wait in its queue for a ``poll()``: an idle producer during
+a broker outage would otherwise hoard them (see :mod:`wanzo_common.events.kafka_log`).
 
 Topics: a producer creates each topic it has not seen yet in this process, and a consumer its
 subscribed topics and its dead-letter topic, through the Admin API (CreateTopics, with
@@ -29,6 +33,7 @@ import atexit
 import logging
 import os
 import threading
+import time
 import weakref
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -48,6 +53,7 @@ from wanzo_common.events.transports.delivery import raw_type, reporter
 from wanzo_common.events.transports.kafka_config import (
     CONSUMER_DEFAULTS,
     PRODUCER_DEFAULTS,
+    admin_config,
     consumer_config,
     producer_config,
 )
@@ -55,6 +61,9 @@ from wanzo_common.events.transports.kafka_config import (
 __all__ = ["CONSUMER_DEFAULTS", "PRODUCER_DEFAULTS", "KafkaConsumer", "Transport"]
 
 logger = logging.getLogger(__name__)
+
+# Seconds between two polls of an otherwise idle producer (log lines, errors, statistics).
+SERVE_INTERVAL = 5.0
 
 
 class Transport(BaseTransport):
@@ -89,6 +98,7 @@ class Transport(BaseTransport):
                     self._producer = Producer(producer_config(self.common, self.options))
                     self._pid = os.getpid()
                     _flush_at_exit(self)
+                    _serve_while_used(self, self._producer)
         return self._producer
 
     def _forget_producer(self) -> None:
@@ -115,6 +125,8 @@ class Transport(BaseTransport):
                 producer.poll(0.1)
 
     def send(self, messages: Sequence[Message], *, timeout: float = 10.0) -> None:
+        """Send and wait for every acknowledgement; ``timeout`` covers topic creation too."""
+        deadline = time.monotonic() + timeout
         errors: list[KafkaError] = []
         done = [0]
 
@@ -133,7 +145,9 @@ class Transport(BaseTransport):
             ) from exc
         for message in messages:
             self._produce(message, report, producer)
-        producer.flush(timeout)  # may also wait for other threads' messages: harmless
+        # flush() sends at once (no linger.ms) and returns once the queue is empty; it may also
+        # wait for other threads' messages, which is harmless.
+        producer.flush(max(0.0, deadline - time.monotonic()))
         if done[0] < len(messages):
             # Do not leave them queued: a retry by the caller would race the originals.
             producer.purge(in_queue=True, in_flight=False, blocking=True)
@@ -149,6 +163,9 @@ class Transport(BaseTransport):
     def _count(self, messages: Sequence[Message], *, failed: int) -> None:
         # One increment per (topic, type): a relay batch is hundreds of similar messages.
         outcome = "failed" if failed else "sent"
+        if len(messages) == 1:  # publish(immediate=True)
+            published_counter(messages[0].topic, message_type(messages[0]), outcome).inc()
+            return
         groups = Counter((message.topic, message_type(message)) for message in messages)
         for (topic, type_name), amount in groups.items():
             published_counter(topic, type_name, outcome).inc(amount)
@@ -156,9 +173,10 @@ class Transport(BaseTransport):
     def send_async(self, message: Message) -> None:
         """Queue one message; its delivery report counts it and logs a failure.
 
-        The hot path of ``publish(immediate=True)``: no closure per message (one reporter per
-        topic and type, see :func:`.delivery.reporter`), and no process id check (a forked child
-        forgets the producer through ``os.register_at_fork``).
+        For callers that accept losing a message (``publish`` waits, through :meth:`send`):
+        no closure per message (one reporter per topic and type, see :func:`.delivery.reporter`),
+        and no process id check (a forked child forgets the producer through
+        ``os.register_at_fork``).
         """
         producer = self._producer
         if producer is None:
@@ -191,7 +209,7 @@ class Transport(BaseTransport):
         wanted = [topic for topic in dict.fromkeys(topics) if topic not in self._topics]
         if not wanted:
             return
-        admin = AdminClient(dict(self.common))
+        admin = AdminClient(admin_config(self.common))
         existing = admin.list_topics(timeout=timeout).topics
         missing = [topic for topic in wanted if topic not in existing]
         if missing and self.options.get("dev_broker"):
@@ -246,6 +264,29 @@ def _statistics_interval() -> int:
         return 0
 
 
+def _serve_while_used(transport: Transport, producer: Producer) -> None:
+    """Poll ``producer`` every :data:`SERVE_INTERVAL` s until ``transport`` drops it.
+
+    ``poll()`` serves what librdkafka queued for Python: delivery reports, log lines, errors and
+    statistics. A producer that sends nothing for a while (a web process between events) would
+    otherwise keep them in memory, two log lines a second per connection during an outage, and
+    its ``kafka_broker_*`` gauges would stand still. The thread holds the transport weakly and
+    ends once the transport is closed, forgotten in a forked child, or garbage.
+    """
+    ref = weakref.ref(transport)
+
+    def serve() -> None:
+        while True:
+            time.sleep(SERVE_INTERVAL)
+            alive = ref()
+            if alive is None or alive._producer is not producer:
+                return
+            del alive
+            producer.poll(0)
+
+    threading.Thread(target=serve, name="wanzo-kafka-producer", daemon=True).start()
+
+
 def _flush_at_exit(transport: Transport) -> None:
     ref = weakref.ref(transport)
 
@@ -276,8 +317,31 @@ class KafkaConsumer(BaseConsumer):
         self.consumer = Consumer(config)
         self.consumer.subscribe(list(topics))
         self._closed = False
+        self._early: Message | None = None  # polled by wait_for_assignment, not returned yet
+
+    def wait_for_assignment(self, timeout: float) -> bool:
+        """Poll until this member holds at least one partition; False after ``timeout`` s.
+
+        Joining a group takes a few round trips, and longer when other members must rejoin
+        first: a caller timing how long nothing arrives starts its clock after this. Polling is
+        what makes librdkafka join and serve the assignment, so a message may arrive in the
+        same call: it is kept for the next :meth:`poll`.
+        """
+        deadline = time.monotonic() + timeout
+        while not self.consumer.assignment():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            message = self.poll(min(remaining, 0.1))
+            if message is not None:  # only an assigned member gets messages
+                self._early = message
+                return True
+        return True
 
     def poll(self, timeout: float) -> Message | None:
+        if self._early is not None:
+            message, self._early = self._early, None
+            return message
         raw = self.consumer.poll(timeout)
         if raw is None:
             return None

@@ -7,8 +7,10 @@ client gets only the keys that apply to it, by the scope librdkafka documents fo
 ``C/P`` column of its CONFIGURATION.md); keys we do not know go to both, as before.
 ``PRODUCER_OPTIONS`` and ``CONSUMER_OPTIONS`` add keys for one side only. The
 ``statistics_interval_ms`` option (``STATISTICS_INTERVAL_MS``) adds librdkafka's statistics
-callback to both, under the options so an explicit ``stats_cb`` still wins. Nothing here imports
-confluent-kafka.
+callback to both, and every client (the admin one too) sends its log lines and errors to
+:mod:`wanzo_common.events.kafka_log` and waits longer between reconnection attempts
+(:data:`CLIENT_DEFAULTS`); all of these under the options, so an explicit ``logger``,
+``error_cb`` or ``stats_cb`` still wins. Nothing here imports confluent-kafka.
 """
 
 from __future__ import annotations
@@ -16,17 +18,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from wanzo_common.events.kafka_log import client_config
 from wanzo_common.events.kafka_stats import statistics_config
 
 __all__ = [
+    "CLIENT_DEFAULTS",
     "CONSUMER_DEFAULTS",
     "CONSUMER_ONLY",
     "PRODUCER_DEFAULTS",
     "PRODUCER_ONLY",
+    "admin_config",
     "consumer_config",
     "producer_config",
 ]
 
+# Every client. A lost broker is retried every reconnect.backoff.ms / 2 or so (librdkafka 2.x
+# re-bootstraps when all brokers are down, which restarts the backoff), not every 50 ms: an
+# outage costs two attempts (and log lines, before kafka_log's summary) a second per
+# connection, and a broker back up is found within a second.
+CLIENT_DEFAULTS: dict[str, Any] = {
+    "reconnect.backoff.ms": 1000,
+    "reconnect.backoff.max.ms": 10000,
+}
 PRODUCER_DEFAULTS: dict[str, Any] = {
     "enable.idempotence": True,
     "acks": "all",
@@ -88,8 +101,10 @@ def producer_config(common: Mapping[str, Any], options: Mapping[str, Any]) -> di
     """
     return {
         **common,
+        **CLIENT_DEFAULTS,
         **PRODUCER_DEFAULTS,
         **_statistics(options, role="producer"),
+        **client_config(role="producer"),
         **_without(options.get("config"), CONSUMER_ONLY),
         **dict(options.get("producer_config") or {}),
     }
@@ -109,13 +124,20 @@ def consumer_config(
     """
     config = {
         **common,
+        **CLIENT_DEFAULTS,
         **CONSUMER_DEFAULTS,
         "group.id": group_id,
         "auto.offset.reset": "earliest" if from_beginning else "latest",
         **_statistics(options, role="consumer"),
+        **client_config(role="consumer"),
         **_without(options.get("config"), PRODUCER_ONLY),
         **dict(options.get("consumer_config") or {}),
     }
     if config.get("group.protocol") == "consumer":
         config.pop("session.timeout.ms", None)
     return config
+
+
+def admin_config(common: Mapping[str, Any]) -> dict[str, Any]:
+    """The admin client's (topic creation): connection, reconnection and logging only."""
+    return {**common, **CLIENT_DEFAULTS, **client_config(role="admin")}

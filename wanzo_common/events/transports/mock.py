@@ -166,6 +166,12 @@ class MockConsumer(BaseConsumer):
                 self.broker.cond.wait(remaining)
         return None
 
+    def wait_for_assignment(self, timeout: float) -> bool:
+        """Assignment is immediate here: True as soon as the group gave this member a partition."""
+        with self.broker.cond:
+            self._sync()
+            return bool(self.positions)
+
     def store(self, message: Message) -> None:
         # Committed at once: the in-memory equivalent of a very short auto-commit interval.
         with self.broker.cond:

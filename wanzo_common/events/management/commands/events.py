@@ -3,9 +3,11 @@
 - ``events publish <type> (--data JSON | --example) [--subject S] [--immediate]``
 - ``events types``: the registered types with version and topic.
 
+- ``events tail <topic> [--from-beginning] [--max N] [--timeout S] [--no-data]``
+- ``events dlq list|replay [--group G] [--max N] [--timeout S] [--dry-run]``
+
 Each subcommand is two functions, ``add_<name>(subparsers)`` declaring its arguments and
-``handle_<name>(command, options)`` doing the work, listed in :data:`SUBCOMMANDS`. The consumer
-side (``tail``, ``dlq list|replay``) plugs in the same way.
+``handle_<name>(command, options)`` doing the work, listed in :data:`SUBCOMMANDS`.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ def add_publish(subparsers: Any) -> None:
 def handle_publish(command: BaseCommand, options: dict[str, Any]) -> None:
     from django.db import transaction
 
+    from wanzo_common.events.conf import app_settings
     from wanzo_common.events.publisher import build, enqueue
     from wanzo_common.events.transports import get_transport
     from wanzo_common.events.types import get_type
@@ -52,7 +55,7 @@ def handle_publish(command: BaseCommand, options: dict[str, Any]) -> None:
             correlation_id=options["correlation_id"],
         )  # fmt: skip
         if options["immediate"]:
-            get_transport().send([message])
+            get_transport().send([message], timeout=app_settings.SEND_TIMEOUT)
         else:
             with transaction.atomic(using=options["database"]):
                 enqueue(event, message, using=options["database"])
@@ -86,54 +89,103 @@ def handle_types(command: BaseCommand, options: dict[str, Any]) -> None:
 
 
 # --- consumer-side tools: tail, dlq list|replay ------------------------------------------------
+#
+# They read until nothing came for --timeout seconds, counted from the moment the consumer holds
+# its partitions (a group join can take longer than that); an unreachable broker or no
+# assignment within --assignment-timeout is an error with a non-zero exit, never "0 found".
+# Results go to stdout (JSON lines), what the tool did to stderr; replay's count to stdout.
+
+PING_TIMEOUT = 5.0
+
+
+def _add_reading_options(parser: Any, *, timeout: float | None, what: str) -> None:
+    parser.add_argument("--max", type=int, dest="max_messages", help=f"stop after N {what}")
+    parser.add_argument(
+        "--timeout", type=float, default=timeout,
+        help=f"stop after N seconds without a {what[:-1]}, counted once partitions are assigned",
+    )  # fmt: skip
+    parser.add_argument(
+        "--assignment-timeout", type=float, default=None, dest="assignment_timeout",
+        help="fail if no partition is assigned within N seconds (default 30)",
+    )  # fmt: skip
+
+
+def _assignment_timeout(options: dict[str, Any]) -> float:
+    from wanzo_common.events.deadletter import ASSIGNMENT_TIMEOUT
+
+    value = options.get("assignment_timeout")
+    return ASSIGNMENT_TIMEOUT if value is None else value
+
+
+def _connect(transport: Any) -> None:
+    """Fail at once, and say so, when the broker does not answer."""
+    try:
+        transport.ping(timeout=PING_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001  (each transport raises its own error type)
+        brokers = ",".join(transport.options.get("brokers") or []) or type(transport).__module__
+        raise CommandError(f"cannot reach the event broker ({brokers}): {exc}") from exc
+
+
+def _note(command: BaseCommand, text: str) -> None:
+    command.stderr.write(text, style_func=lambda line: line)
 
 
 def add_tail(subparsers: Any) -> None:
     parser = subparsers.add_parser("tail", help="Print a topic's events, decoded, one a line.")
     parser.add_argument("topic", help="a topic, or a family name (user, auth...)")
     parser.add_argument("--from-beginning", action="store_true", help="start at the oldest")
-    parser.add_argument("--max", type=int, dest="max_messages", help="stop after N messages")
-    parser.add_argument("--timeout", type=float, help="stop after N seconds without a message")
+    _add_reading_options(parser, timeout=None, what="messages")
     parser.add_argument("--no-data", action="store_true", help="leave the payloads out")
 
 
 def handle_tail(command: BaseCommand, options: dict[str, Any]) -> None:
     """JSON lines; undecodable messages too, with the reason the consumer would dead-letter."""
     from wanzo_common.events import deadletter
-    from wanzo_common.events.envelope import Event
     from wanzo_common.events.transports import get_transport
 
     topic = _topic(options["topic"])
+    transport = get_transport()
+    _connect(transport)
     # A group of its own, never committed to: tailing moves nobody's offsets.
-    consumer = get_transport().consumer(
+    consumer = transport.consumer(
         group_id=deadletter.throwaway_group(topic),
         topics=[topic],
         from_beginning=options["from_beginning"],
     )
     timeout = options["timeout"] if options["timeout"] is not None else float("inf")
+    count, stopped = 0, f"{timeout:g} s without a message"
     try:
         for message in deadletter.read(
-            consumer, max_messages=options["max_messages"], idle_timeout=timeout
-        ):
-            line = {
-                "topic": message.topic,
-                "partition": message.partition,
-                "offset": message.offset,
-            }
-            try:
-                event = Event.from_message(message)
-            except InvalidEvent as exc:
-                line.update(error=str(exc))
-            else:
-                line.update(type=event.type, id=event.id, subject=event.subject)
-                line.update(time=event.time.isoformat(), source=event.source)
-                if not options["no_data"]:
-                    line["data"] = event.data
-            command.stdout.write(json.dumps(line, ensure_ascii=False))
+            consumer, max_messages=options["max_messages"], idle_timeout=timeout,
+            assignment_timeout=_assignment_timeout(options),
+        ):  # fmt: skip
+            command.stdout.write(json.dumps(_tail_line(message, options), ensure_ascii=False))
+            count += 1
+    except deadletter.NotAssigned as exc:
+        raise CommandError(f"{exc} for topic {topic}: does it exist?") from exc
     except KeyboardInterrupt:
-        pass
+        stopped = "interrupted"
     finally:
         consumer.close()
+    if count == options["max_messages"]:
+        stopped = f"--max {count} reached"
+    _note(command, f"tail: {count} message(s) from {topic}; stopped: {stopped}")
+
+
+def _tail_line(message: Any, options: dict[str, Any]) -> dict[str, Any]:
+    from wanzo_common.events.envelope import Event
+
+    line = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
+    try:
+        event = Event.from_message(message)
+    except InvalidEvent as exc:
+        line.update(error=str(exc))
+    else:
+        line.update(type=event.type, id=event.id, subject=event.subject)
+        line.update(time=event.time.isoformat(), source=event.source)
+        if not options["no_data"]:
+            line["data"] = event.data
+    return line
 
 
 def _topic(name: str) -> str:
@@ -150,10 +202,7 @@ def add_dlq(subparsers: Any) -> None:
     for action, text in (("list", "List dead letters."), ("replay", "Replay dead letters.")):
         sub = actions.add_parser(action, help=text)
         sub.add_argument("--group", help="consumer group (default CONSUMER_GROUP_ID)")
-        sub.add_argument("--max", type=int, dest="max_messages", help="at most N letters")
-        sub.add_argument(
-            "--timeout", type=float, default=5.0, help="stop after N seconds without a letter"
-        )
+        _add_reading_options(sub, timeout=5.0, what="letters")
     replay = actions.choices["replay"]
     replay.add_argument("--dry-run", action="store_true", help="list only, send nothing")
 
@@ -166,19 +215,33 @@ def handle_dlq(command: BaseCommand, options: dict[str, Any]) -> None:
     group = options["group"] or app_settings.CONSUMER_GROUP_ID
     if not group:
         raise CommandError("no consumer group: pass --group or set CONSUMER_GROUP_ID")
-    replaying = options["dlq_action"] == "replay"
-    letters = deadletter.replay(
-        group=group,
-        transport=get_transport(),
-        max_messages=options["max_messages"],
-        idle_timeout=options["timeout"],
-        dry_run=not replaying or options["dry_run"],
-    )
-    for info in letters:
-        command.stdout.write(json.dumps(_letter_line(info), ensure_ascii=False))
-    if replaying:
-        verb = "would replay" if options["dry_run"] else "replayed"
-        command.stdout.write(f"{verb} {len(letters)} dead letter(s) of {group}")
+    replaying = options["dlq_action"] == "replay" and not options["dry_run"]
+    topic = deadletter.dlq_topic(group)
+    transport = get_transport()
+    _connect(transport)
+    try:
+        # As the consumer engine does: a group that never dead-lettered has an empty topic.
+        transport.ensure_topics([topic])
+    except Exception as exc:  # noqa: BLE001
+        raise CommandError(f"dead-letter topic {topic} not available: {exc}") from exc
+    count = 0
+    try:
+        for info in deadletter.iter_replay(
+            group=group, transport=transport, max_messages=options["max_messages"],
+            idle_timeout=options["timeout"], assignment_timeout=_assignment_timeout(options),
+            dry_run=not replaying,
+        ):  # fmt: skip
+            command.stdout.write(json.dumps(_letter_line(info), ensure_ascii=False))
+            count += 1
+    except deadletter.NotAssigned as exc:
+        raise CommandError(f"{exc} for topic {topic}; nothing was read") from exc
+    except DeliveryError as exc:
+        raise CommandError(f"replayed {count} dead letter(s) of {group}, then: {exc}") from exc
+    if options["dlq_action"] == "replay":
+        verb = "replayed" if replaying else "would replay"
+        command.stdout.write(f"{verb} {count} dead letter(s) of {group}")
+    else:
+        _note(command, f"listed {count} dead letter(s) of {group} (topic {topic})")
 
 
 def _letter_line(info: Any) -> dict[str, Any]:
@@ -203,7 +266,7 @@ SUBCOMMANDS: list[tuple[str, Callable[[Any], None], Handler]] = [
 
 
 class Command(BaseCommand):
-    help = "Event layer debugging tools: publish, types (and consumer-side tools)."
+    help = "Event layer debugging tools: publish, types, tail, dlq list|replay."
 
     def add_arguments(self, parser: Any) -> None:
         subparsers = parser.add_subparsers(dest="subcommand", metavar="subcommand", required=True)
