@@ -59,6 +59,8 @@ def test_bad_numbers_are_e005(settings):
     assert ids(settings, {"MAX_ATTEMPTS": 0}) == ["wanzo_events.E005"]
     assert ids(settings, {"RELAY_BATCH": "100"}) == ["wanzo_events.E005"]
     assert ids(settings, {"RETRY_BACKOFF": -1}) == ["wanzo_events.E005"]
+    assert ids(settings, {"BATCH_SIZE": 0}) == ["wanzo_events.E005"]
+    assert ids(settings, {"BATCH_MAX_WAIT_MS": -5}) == ["wanzo_events.E005"]
 
 
 def test_the_mock_without_debug_is_e006(settings):

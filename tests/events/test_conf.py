@@ -17,7 +17,7 @@ def make_env(monkeypatch, tmp_path, **variables):
         "KAFKA_TOPIC_PREFIX", "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM",
         "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD", "KAFKA_SSL_CA_LOCATION", "EVENTS_TRANSPORT",
         "EVENTS_OUTBOX", "EVENTS_CELERY_CONSUMER", "KAFKA_DEV_BROKER", "KAFKA_GROUP_PROTOCOL",
-        "EVENTS_ALLOW_MOCK",
+        "EVENTS_ALLOW_MOCK", "EVENTS_BATCH_SIZE", "EVENTS_BATCH_MAX_WAIT_MS",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     for name, value in variables.items():
@@ -39,6 +39,13 @@ def test_defaults_without_variables_use_the_mock_and_name_everything_after_the_s
     assert config["SECURITY"] == {}
     assert config["OPTIONS"] == {}
     assert config["OUTBOX"] is True
+    assert (config["BATCH_SIZE"], config["BATCH_MAX_WAIT_MS"]) == (50, 0)
+
+
+def test_batch_variables(monkeypatch, tmp_path):
+    env = make_env(monkeypatch, tmp_path, EVENTS_BATCH_SIZE="200", EVENTS_BATCH_MAX_WAIT_MS="5")
+    config = events_settings(env, "auth")
+    assert (config["BATCH_SIZE"], config["BATCH_MAX_WAIT_MS"]) == (200, 5)
 
 
 def test_seed_variables_select_kafka(monkeypatch, tmp_path):

@@ -23,8 +23,13 @@ from django.core.exceptions import ImproperlyConfigured
 from wanzo_common.events.conf import DEFAULT_TOPICS, DEFAULTS, app_settings
 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
-_POSITIVE = ("MAX_ATTEMPTS", "PARTITIONS", "RELAY_BATCH", "SEND_TIMEOUT", "RELAY_INTERVAL")
-_NON_NEGATIVE = ("RETRY_BACKOFF", "RETRY_BACKOFF_MAX", "OUTBOX_RETENTION", "STATISTICS_INTERVAL_MS")
+_POSITIVE = (
+    "MAX_ATTEMPTS", "PARTITIONS", "RELAY_BATCH", "SEND_TIMEOUT", "RELAY_INTERVAL", "BATCH_SIZE",
+)  # fmt: skip
+_NON_NEGATIVE = (
+    "RETRY_BACKOFF", "RETRY_BACKOFF_MAX", "OUTBOX_RETENTION", "STATISTICS_INTERVAL_MS",
+    "BATCH_MAX_WAIT_MS",
+)  # fmt: skip
 
 
 @register("wanzo_events")

@@ -170,6 +170,8 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
         "REPLICATION_FACTOR": env.int("KAFKA_REPLICATION_FACTOR", None),
         "STATISTICS_INTERVAL_MS": env.int("KAFKA_STATISTICS_INTERVAL_MS", 15000),
         "OUTBOX": env.bool("EVENTS_OUTBOX", True),
+        "BATCH_SIZE": env.int("EVENTS_BATCH_SIZE", 50),
+        "BATCH_MAX_WAIT_MS": env.int("EVENTS_BATCH_MAX_WAIT_MS", 0),
         "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),
         "METRICS_PORT": env.int("EVENTS_PROMETHEUS_PORT", None),
     }
