@@ -22,7 +22,11 @@ build() {  # the jars, resolved again whenever pom.xml changes
     if [ ! -f "$lib/.resolved" ] || [ "$here/pom.xml" -nt "$lib/.resolved" ]; then
         echo "kafka: resolving the broker's jars with Maven (once; cached in ~/.m2)" >&2
         rm -rf "$lib"
-        mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies >&2
+        # Maven's output only when it fails (Debian's Maven prints colour codes even with -q).
+        if ! output=$(mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies 2>&1); then
+            echo "$output" >&2
+            exit 1
+        fi
         touch "$lib/.resolved"
     fi
 }
