@@ -67,9 +67,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_ATTEMPTS": 5,
     "RETRY_BACKOFF": 0.2,
     "RETRY_BACKOFF_MAX": 5.0,
-    # Consumed messages applied per database transaction (one commit; 50 stays under
-    # PostgreSQL's 64 cached subtransactions), and how long a batch waits for more after its
-    # first message; 0 takes what has arrived and delays no event.
+    # Consumed messages applied per database transaction (one commit), and how long a batch
+    # waits for more after its first message; 0 takes what has arrived and delays no event.
     "BATCH_SIZE": 50,
     "BATCH_MAX_WAIT_MS": 0,
     "METRICS_PORT": None,
