@@ -71,6 +71,8 @@ class Server:
             PROMETHEUS_PORT=str(self.metrics_port),
             PROMETHEUS_MULTIPROC_DIR=str(self.metrics_dir),
             LOG_LEVEL="WARNING",
+            # No broker in this bench: the service runs on the mock, opted in (wanzo_events.E006).
+            EVENTS_ALLOW_MOCK="true",
         )
 
     def start(self) -> None:
