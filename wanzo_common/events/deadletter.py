@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from wanzo_common.events.transports.base import BaseConsumer, BaseTransport, Message
 
@@ -146,33 +147,12 @@ def read(
         yield message
 
 
-def replay(
-    *,
-    group: str,
-    transport: BaseTransport,
-    max_messages: int | None = None,
-    idle_timeout: float = 5.0,
-    assignment_timeout: float = ASSIGNMENT_TIMEOUT,
-    dry_run: bool = False,
-) -> list[DeadLetter]:
-    """Put ``group``'s dead letters back on their original topics; return what was replayed.
+def replay(**options: Any) -> list[DeadLetter]:
+    """:func:`iter_replay`, collected: the letters replayed.
 
-    Reads ``<group>.dlq`` as consumer group ``<group>.dlq.replay``, whose committed offsets
-    make each letter replayed once (a letter that fails again comes back as a new one). A
-    replayed event its group already handled is a duplicate there, thanks to the inbox.
-    ``dry_run`` sends nothing and commits nothing: it lists every letter in the topic.
-    See :func:`iter_replay` for the errors.
+    Takes the same keyword arguments as :func:`iter_replay`.
     """
-    return list(
-        iter_replay(
-            group=group,
-            transport=transport,
-            max_messages=max_messages,
-            idle_timeout=idle_timeout,
-            assignment_timeout=assignment_timeout,
-            dry_run=dry_run,
-        )
-    )
+    return list(iter_replay(**options))
 
 
 def iter_replay(
@@ -184,8 +164,13 @@ def iter_replay(
     assignment_timeout: float = ASSIGNMENT_TIMEOUT,
     dry_run: bool = False,
 ) -> Iterator[DeadLetter]:
-    """:func:`replay`, yielding each letter once the broker acknowledged its replay.
+    """Put ``group``'s dead letters back on their original topics, yielding each letter once
+    the broker acknowledged its replay.
 
+    Reads ``<group>.dlq`` as consumer group ``<group>.dlq.replay``, whose committed offsets
+    make each letter replayed once (a letter that fails again comes back as a new one). A
+    replayed event its group already handled is a duplicate there, thanks to the inbox.
+    ``dry_run`` sends nothing and commits nothing: it lists every letter in the topic.
     Raises :class:`NotAssigned`, or :class:`DeliveryError` when a letter could not be put back:
     the letters yielded before stay replayed, that one and the rest stay in the topic.
     """

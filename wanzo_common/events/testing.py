@@ -179,7 +179,7 @@ def is_dev_broker(brokers: str) -> bool:
     A dev broker started for the tests is one; ``KAFKA_BROKERS`` from the environment is taken
     for a real cluster, unless ``KAFKA_DEV_BROKER`` says it is a dev broker too.
     """
-    from wanzo_common.settings import Env
+    from wanzo_common.env import Env
 
     env = Env()
     return brokers != env.str("KAFKA_BROKERS") or bool(env.bool("KAFKA_DEV_BROKER", False))
@@ -194,13 +194,12 @@ def kafka_settings(brokers: str, *, dev_broker: bool | None = None, **extra: Any
     defaults. ``KAFKA_GROUP_PROTOCOL`` from the environment wins over both. ``dev_broker``
     says which it is when :func:`is_dev_broker` cannot tell (a broker the test started itself).
     """
-    if dev_broker is None:
-        dev_broker = is_dev_broker(brokers)
+    from wanzo_common.env import Env
     from wanzo_common.events.conf import client_options
 
-    options = client_options(
-        dev_broker=dev_broker, group_protocol=os.environ.get("KAFKA_GROUP_PROTOCOL") or None
-    )
+    if dev_broker is None:
+        dev_broker = is_dev_broker(brokers)
+    options = client_options(dev_broker=dev_broker, group_protocol=Env().str("KAFKA_GROUP_PROTOCOL"))
     return {
         "TRANSPORT": "kafka",
         "BROKERS": [item for item in brokers.split(",") if item],

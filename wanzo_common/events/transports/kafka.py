@@ -163,9 +163,6 @@ class Transport(BaseTransport):
     def _count(self, messages: Sequence[Message], *, failed: int) -> None:
         # One increment per (topic, type): a relay batch is hundreds of similar messages.
         outcome = "failed" if failed else "sent"
-        if len(messages) == 1:  # publish(immediate=True)
-            published_counter(messages[0].topic, message_type(messages[0]), outcome).inc()
-            return
         groups = Counter((message.topic, message_type(message)) for message in messages)
         for (topic, type_name), amount in groups.items():
             published_counter(topic, type_name, outcome).inc(amount)
@@ -181,11 +178,10 @@ class Transport(BaseTransport):
         producer = self._producer
         if producer is None:
             producer = self.producer
-        if message.topic not in self._topics:
-            try:
-                self.ensure_topics([message.topic])
-            except KafkaException as exc:  # the delivery report will count the failure
-                logger.warning("events: topic %s not available (%s)", message.topic, exc)
+        try:
+            self.ensure_topics([message.topic])  # known topics return at once
+        except KafkaException as exc:  # the delivery report will count the failure
+            logger.warning("events: topic %s not available (%s)", message.topic, exc)
         self._produce(message, reporter(message.topic, raw_type(message.headers)), producer)
         producer.poll(0)
 

@@ -99,22 +99,17 @@ PING_TIMEOUT = 5.0
 
 
 def _add_reading_options(parser: Any, *, timeout: float | None, what: str) -> None:
+    from wanzo_common.events.deadletter import ASSIGNMENT_TIMEOUT
+
     parser.add_argument("--max", type=int, dest="max_messages", help=f"stop after N {what}")
     parser.add_argument(
         "--timeout", type=float, default=timeout,
         help=f"stop after N seconds without a {what[:-1]}, counted once partitions are assigned",
     )  # fmt: skip
     parser.add_argument(
-        "--assignment-timeout", type=float, default=None, dest="assignment_timeout",
-        help="fail if no partition is assigned within N seconds (default 30)",
+        "--assignment-timeout", type=float, default=ASSIGNMENT_TIMEOUT, dest="assignment_timeout",
+        help=f"fail if no partition is assigned within N seconds (default {ASSIGNMENT_TIMEOUT:g})",
     )  # fmt: skip
-
-
-def _assignment_timeout(options: dict[str, Any]) -> float:
-    from wanzo_common.events.deadletter import ASSIGNMENT_TIMEOUT
-
-    value = options.get("assignment_timeout")
-    return ASSIGNMENT_TIMEOUT if value is None else value
 
 
 def _connect(transport: Any) -> None:
@@ -157,7 +152,7 @@ def handle_tail(command: BaseCommand, options: dict[str, Any]) -> None:
     try:
         for message in deadletter.read(
             consumer, max_messages=options["max_messages"], idle_timeout=timeout,
-            assignment_timeout=_assignment_timeout(options),
+            assignment_timeout=options["assignment_timeout"],
         ):  # fmt: skip
             command.stdout.write(json.dumps(_tail_line(message, options), ensure_ascii=False))
             count += 1
@@ -228,7 +223,7 @@ def handle_dlq(command: BaseCommand, options: dict[str, Any]) -> None:
     try:
         for info in deadletter.iter_replay(
             group=group, transport=transport, max_messages=options["max_messages"],
-            idle_timeout=options["timeout"], assignment_timeout=_assignment_timeout(options),
+            idle_timeout=options["timeout"], assignment_timeout=options["assignment_timeout"],
             dry_run=not replaying,
         ):  # fmt: skip
             command.stdout.write(json.dumps(_letter_line(info), ensure_ascii=False))
