@@ -202,6 +202,25 @@ def test_events_published_while_the_broker_is_down_are_applied_once_it_is_up(kaf
     assert set(applied.values()) == {1}
 
 
+def restart_and_check_exactly_once(spawn, env, group, events, *, committed: int) -> None:  # noqa: F811
+    """Start the killed consumer's group again; every event must end up applied exactly once.
+
+    ``committed``: the effects that survived the kill; the restarted member handles the rest.
+    """
+    total = len(events)
+    restarted = spawn("consumer-restarted", consume_argv(), env=env)
+    wait_until(lambda: Effect.objects.filter(group=group).count() >= total, process=restarted)
+    wait_until(lambda: InboxEvent.objects.filter(group=group).count() >= total, process=restarted)
+    restarted.popen.send_signal(signal.SIGTERM)
+    assert restarted.popen.wait(30) == 0, restarted.log()[-4000:]
+
+    assert f"handled={total - committed} " in restarted.log()
+    applied = effects_by_event(group)
+    assert len(applied) == total and set(applied.values()) == {1}
+    assert set(applied) == {e.id for e in events}
+    assert InboxEvent.objects.filter(group=group).count() == total
+
+
 # --- 2. SIGKILL in the middle of 10,000 events ----------------------------------------------
 
 
@@ -223,17 +242,7 @@ def test_a_consumer_killed_mid_stream_applies_every_event_exactly_once(kafka, sp
 
     # The killed member's session must expire before the group hands its partitions over:
     # wait for the effects rather than guess a quiet period, then stop it as a deployment would.
-    restarted = spawn("consumer-restarted", consume_argv(), env=env)
-    wait_until(lambda: Effect.objects.filter(group=group).count() >= total, process=restarted)
-    wait_until(lambda: InboxEvent.objects.filter(group=group).count() >= total, process=restarted)
-    restarted.popen.send_signal(signal.SIGTERM)
-    assert restarted.popen.wait(30) == 0, restarted.log()[-4000:]
-
-    assert f"handled={total - before_restart} " in restarted.log()
-    applied = effects_by_event(group)
-    assert len(applied) == total and set(applied.values()) == {1}
-    assert set(applied) == {e.id for e in events}
-    assert InboxEvent.objects.filter(group=group).count() == total
+    restart_and_check_exactly_once(spawn, env, group, events, committed=before_restart)
 
 
 def open_batch_with_effects() -> bool:
@@ -270,18 +279,8 @@ def test_a_consumer_killed_mid_batch_loses_nothing_and_applies_nothing_twice(kaf
     committed = Effect.objects.filter(group=group).count()
     assert committed < total, "the consumer finished before it could be killed"
 
-    restarted = spawn("consumer-restarted", consume_argv(), env=env)
-    wait_until(lambda: Effect.objects.filter(group=group).count() >= total, process=restarted)
-    wait_until(lambda: InboxEvent.objects.filter(group=group).count() >= total, process=restarted)
-    restarted.popen.send_signal(signal.SIGTERM)
-    assert restarted.popen.wait(30) == 0, restarted.log()[-4000:]
-
     # The killed batch's applied messages were rolled back with it and handled again, once.
-    assert f"handled={total - committed} " in restarted.log()
-    applied = effects_by_event(group)
-    assert len(applied) == total and set(applied.values()) == {1}
-    assert set(applied) == {e.id for e in events}
-    assert InboxEvent.objects.filter(group=group).count() == total
+    restart_and_check_exactly_once(spawn, env, group, events, committed=committed)
 
 
 # --- 3. poison messages ------------------------------------------------------------------
