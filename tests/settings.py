@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from wanzo_common.api.keys import with_test_keys
 from wanzo_common.ports import ServicePorts
 from wanzo_common.settings import build
 
@@ -19,3 +20,12 @@ ROOT_URLCONF = "tests.urls"
 INSTALLED_APPS += ["tests.testapp"]  # noqa: F821
 # No broker in most tests: the mock transport, opted in with DEBUG false (wanzo_events.E006).
 WANZO_EVENTS = {**WANZO_EVENTS, "ALLOW_MOCK": True}  # noqa: F821
+# The test project also speaks HTTP basic auth (the active_users tests log in with it).
+REST_FRAMEWORK = {  # noqa: F821
+    **REST_FRAMEWORK,  # noqa: F821
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "wanzo_common.api.authentication.JWTAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+}
+SIMPLE_JWT = with_test_keys(SIMPLE_JWT)  # noqa: F821

@@ -71,3 +71,15 @@ def test_a_key_is_written_even_without_an_example(tmp_path):
     path = service_dir(tmp_path, example=None)
     ensure_env_file(path)
     assert read(path / ".env").str("DJANGO_SECRET_KEY")
+
+
+def test_defaults_fill_only_what_the_file_lacks(tmp_path):
+    path = service_dir(tmp_path, example="JWT_PUBLIC_KEY_FILE=\nJWT_PRIVATE_KEY_FILE=/mine.pem\n")
+    note = ensure_env_file(
+        path, defaults={"JWT_PUBLIC_KEY_FILE": "/k/pub.pem", "JWT_PRIVATE_KEY_FILE": "/k/p.pem"}
+    )
+    values = read(path / ".env")
+    assert values.str("JWT_PUBLIC_KEY_FILE") == "/k/pub.pem"
+    assert values.str("JWT_PRIVATE_KEY_FILE") == "/mine.pem"
+    assert "JWT_PUBLIC_KEY_FILE" in note and "/k/pub.pem" not in note
+    assert ensure_env_file(path, defaults={"JWT_PUBLIC_KEY_FILE": "/other.pem"}) is None

@@ -1,5 +1,8 @@
 """Each service's ``.env``: created from ``.env.example`` with a fresh secret key.
 
+It also names the development token keys ``make up`` made (``var/jwt/``): the public key in
+every service, the private key in auth's only.
+
 ``make up`` must work on a fresh clone without a shared, committed key; a key is generated per
 service and written only to its private (0600) ``.env``, never printed. The file is read back
 through :class:`wanzo_common.env.Env`, as the service's settings read it.
@@ -16,32 +19,39 @@ from wanzo_common.env import Env
 SECRET_KEY = "DJANGO_SECRET_KEY"
 
 
-def _with_secret_key(text: str) -> str:
-    """``text`` with DJANGO_SECRET_KEY set to a fresh value (its empty line filled, or added)."""
-    line = f"{SECRET_KEY}={secrets.token_urlsafe(50)}"
+def _with_value(text: str, name: str, value: str) -> str:
+    """``text`` with ``name`` set to ``value`` (its empty line filled, or a line added)."""
+    line = f"{name}={value}"
     lines = text.splitlines()
     for index, existing in enumerate(lines):
-        if existing.strip().removeprefix("export ").split("=", 1)[0].strip() == SECRET_KEY:
+        if existing.strip().removeprefix("export ").split("=", 1)[0].strip() == name:
             lines[index] = line
             return "\n".join(lines) + "\n"
     return "\n".join([*lines, line]) + "\n"
 
 
-def ensure_env_file(service_dir: Path) -> str | None:
-    """Create ``.env`` from ``.env.example`` and give it a secret key if it has none.
+def ensure_env_file(service_dir: Path, *, defaults: dict[str, str] | None = None) -> str | None:
+    """Create ``.env`` from ``.env.example``; give it a secret key and ``defaults`` it lacks.
 
-    Returns what was done, for the user; never the key itself.
+    ``defaults`` are values ``make up`` chose for this machine (the dev key files). Returns what
+    was done, for the user; never a value.
     """
     env_path = service_dir / ".env"
     shown = f"services/{service_dir.name}/.env"
-    if env_path.exists():
-        if Env(env_path, environ={}).str(SECRET_KEY):
-            return None
-        env_path.write_text(_with_secret_key(env_path.read_text()))
-        return f"added a fresh {SECRET_KEY} to {shown}"
-    example = service_dir / ".env.example"
-    text = example.read_text() if example.exists() else ""
-    fd = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as stream:
-        stream.write(_with_secret_key(text))
-    return f"created {shown} with a fresh {SECRET_KEY}"
+    created = not env_path.exists()
+    if created:
+        example = service_dir / ".env.example"
+        fd = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as stream:
+            stream.write(example.read_text() if example.exists() else "")
+    text = env_path.read_text()
+    current = Env(env_path, environ={})
+    wanted = {SECRET_KEY: secrets.token_urlsafe(50), **(defaults or {})}
+    added = [name for name in wanted if not current.str(name)]
+    for name in added:
+        text = _with_value(text, name, wanted[name])
+    if added:
+        env_path.write_text(text)
+    if created:
+        return f"created {shown} with {', '.join(added)}"
+    return f"added {', '.join(added)} to {shown}" if added else None

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wanzo_common.devserver.cli import Options, UsageError
+from wanzo_common.api.keys import write_dev_key_pair
 from wanzo_common.devserver.envfile import ensure_env_file
 from wanzo_common.devserver.portcheck import HOST, check_ports, resolve_ports
 from wanzo_common.devserver.readiness import http_ok, wait_ready
@@ -46,9 +47,13 @@ def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
         shown = topology.gunicorn_conf.relative_to(root)
         raise UsageError(f"{shown} not found; use --server runserver")
     ports = {}
+    private_key, public_key = write_dev_key_pair(root / "var" / "jwt")
     for service in opts.services:
         service_dir = root / "services" / service
-        if note := ensure_env_file(service_dir):
+        keys = {"JWT_PUBLIC_KEY_FILE": str(public_key)}
+        if service == "auth":  # only the service that issues tokens holds the private key
+            keys["JWT_PRIVATE_KEY_FILE"] = str(private_key)
+        if note := ensure_env_file(service_dir, defaults=keys):
             print(f"{service}: {note}", flush=True)
         ports[service] = resolve_ports(service, env=Env(service_dir / ".env"))
     check_ports(ports, events=opts.events)

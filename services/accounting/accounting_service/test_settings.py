@@ -6,4 +6,11 @@ check error (``wanzo_events.E006``): the tests opt in explicitly, the service ne
 
 from accounting_service.settings import *  # noqa: F403
 
+from wanzo_common.api.keys import with_test_keys
+
 WANZO_EVENTS = {**WANZO_EVENTS, "ALLOW_MOCK": True}  # noqa: F405
+
+# Tokens signed and verified with a key pair made for this test run (the auth service's role).
+SIMPLE_JWT = with_test_keys(SIMPLE_JWT)  # noqa: F405
+# Tests hash many passwords: the cheapest hasher (production's Argon2 has its own test).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,38 @@
+"""Test helpers: access tokens and authenticated API clients for any role and organisation.
+
+Test settings sign with :func:`wanzo_common.api.keys.test_key_pair`, so a service's tests can
+mint the tokens the auth service would issue::
+
+    client = api_client(role="SME_OWNER", organization_id="org-1")
+    client.get("/api/accounts/")
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from wanzo_common.api.authentication import ORGANIZATION_CLAIM, ROLE_CLAIM
+
+
+def access_token(
+    *, user_id: str | None = None, role: str = "SME_OWNER", organization_id: str | None = None
+) -> str:
+    token = AccessToken()
+    token["user_id"] = user_id or str(uuid.uuid4())
+    token[ROLE_CLAIM] = role
+    if organization_id:
+        token[ORGANIZATION_CLAIM] = organization_id
+    return str(token)
+
+
+def api_client(
+    *, user_id: str | None = None, role: str = "SME_OWNER", organization_id: str | None = None
+) -> APIClient:
+    """An :class:`APIClient` sending a fresh access token with these claims."""
+    client = APIClient()
+    token = access_token(user_id=user_id, role=role, organization_id=organization_id)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
