@@ -47,6 +47,12 @@ def with_test_keys(simple_jwt: dict) -> dict:
     return {**simple_jwt, "SIGNING_KEY": private_pem, "VERIFYING_KEY": public_pem}
 
 
+def test_key_env() -> dict[str, str]:
+    """The environment giving a child process :func:`test_key_pair` (tests only)."""
+    private_pem, public_pem = test_key_pair()
+    return {"JWT_PRIVATE_KEY": private_pem, "JWT_PUBLIC_KEY": public_pem}
+
+
 def read_key(env: Env, name: str) -> str | None:
     """``<name>`` (PEM text, ``\\n`` escapes allowed) or the file ``<name>_FILE`` names."""
     value = env.str(name)

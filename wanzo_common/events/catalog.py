@@ -282,6 +282,8 @@ define(
     optional={
         "subscriptionId": ID,
         "userId": ID,
+        "amount": AMOUNT,  # the new plan's price per period, charged by accounting
+        "currency": CURRENCY,
         "expiresAt": TIMESTAMP,
         "changedBy": ID,
         "reason": NULLABLE_TEXT,
@@ -293,6 +295,8 @@ define(
         "previousPlan": "basic",
         "newPlan": "premium",
         "status": "active",
+        "amount": "75.00",
+        "currency": "USD",
         "userId": "usr_01HZX3",
         "expiresAt": "2026-01-15T09:30:00Z",
         "changedBy": "usr_01HZX3",
