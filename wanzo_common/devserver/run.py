@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from wanzo_common.devserver.cli import Options, UsageError
 from wanzo_common.api.keys import write_dev_key_pair
+from wanzo_common.devserver.cli import Options, UsageError
 from wanzo_common.devserver.envfile import ensure_env_file
 from wanzo_common.devserver.portcheck import HOST, check_ports, resolve_ports
 from wanzo_common.devserver.readiness import http_ok, wait_ready
