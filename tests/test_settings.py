@@ -8,7 +8,7 @@ import pytest
 from django.db import OperationalError, connections, transaction
 
 from wanzo_common.env import Env
-from wanzo_common.settings import SQLITE_OPTIONS, database_config
+from wanzo_common.settings import SQLITE_OPTIONS, build, database_config
 
 
 def config_for(url: str, tmp_path) -> dict:
@@ -94,3 +94,13 @@ def test_a_read_then_write_transaction_waits_for_another_writer(sqlite_alias, dj
     with django_db_blocker.unblock(), connections[sqlite_alias].cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM outbox WHERE sent = 1")
         assert cursor.fetchone()[0] == 2  # the relay saw the other writer's committed row
+
+
+def test_monitoring_can_be_switched_off_for_the_bench(tmp_path, monkeypatch):
+    monkeypatch.setenv("MONITORING_ENABLED", "false")
+    built = build(service="admin", base_dir=tmp_path)
+    assert not any("PrometheusMiddleware" in name for name in built["MIDDLEWARE"])
+    assert built["WANZO_MONITORING"]["EXPORTER"] == "off"
+    assert built["WANZO_MONITORING"]["ENABLED"] is False
+    monkeypatch.delenv("MONITORING_ENABLED")
+    assert build(service="admin", base_dir=tmp_path)["MIDDLEWARE"][0].endswith("PrometheusMiddleware")

@@ -92,6 +92,9 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
     env = Env(base_dir / ".env")
     ports = ports or ports_of(service)
     debug = env.bool("DJANGO_DEBUG", False)
+    # Off only to measure what monitoring costs (bench/api_load.py): no request or query timing,
+    # no exporter. Domain metrics are still counted, in memory.
+    monitored = env.bool("MONITORING_ENABLED", True)
     broker_url = env.str("CELERY_BROKER_URL")
     secret_key = env.str("DJANGO_SECRET_KEY")
     if secret_key is None:
@@ -104,7 +107,7 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
         "DEBUG": debug,
         "ALLOWED_HOSTS": env.list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"]),
         "INSTALLED_APPS": list(SHARED_APPS),
-        "MIDDLEWARE": list(SHARED_MIDDLEWARE),
+        "MIDDLEWARE": middleware(monitored=monitored),
         "ROOT_URLCONF": f"{service}_service.urls",
         "WSGI_APPLICATION": f"{service}_service.wsgi.application",
         "DATABASES": {"default": database_config(env, service=service, base_dir=base_dir)},
@@ -152,6 +155,8 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
             "ACTIVE_USERS_WINDOW": env.int(
                 "ACTIVE_USERS_WINDOW", MONITORING_DEFAULTS["ACTIVE_USERS_WINDOW"]
             ),
+            "ENABLED": monitored,
+            "EXPORTER": MONITORING_DEFAULTS["EXPORTER"] if monitored else "off",
         },
         "WANZO_EVENTS": events_settings(env, service),
         "CELERY_BROKER_URL": broker_url,
@@ -162,6 +167,11 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
             level=env.str("LOG_LEVEL", "INFO"),
         ),
     }
+
+
+def middleware(*, monitored: bool = True) -> list[str]:
+    prometheus = "wanzo_common.monitoring.middleware.PrometheusMiddleware"
+    return [name for name in SHARED_MIDDLEWARE if monitored or name != prometheus]
 
 
 def logging_config(*, json_logs: bool, level: str) -> dict[str, Any]:

@@ -11,7 +11,9 @@ class MonitoringConfig(AppConfig):
         from prometheus_client import disable_created_metrics
 
         from wanzo_common.monitoring import checks, db, runserver  # noqa: F401  (registers)
+        from wanzo_common.monitoring.conf import monitoring_settings
 
         disable_created_metrics()
-        db.install()
+        if monitoring_settings.ENABLED:
+            db.install()
         runserver.start_if_serving()

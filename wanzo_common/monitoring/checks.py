@@ -56,6 +56,8 @@ def check_multiprocess_dir(app_configs=None, **kwargs) -> list[Error]:
 @register("wanzo_monitoring")
 def check_middleware(app_configs=None, **kwargs) -> list[Error]:
     middleware = list(getattr(settings, "MIDDLEWARE", []))
+    if not monitoring_settings.ENABLED:  # switched off on purpose (MONITORING_ENABLED=false)
+        return []
     if MIDDLEWARE_PATH not in middleware:
         return [
             Error(

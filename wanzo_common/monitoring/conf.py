@@ -14,6 +14,7 @@ DEFAULTS: dict[str, Any] = {
     "BEARER_TOKEN": None,  # exporter protection: "Authorization: Bearer <token>"
     "BASIC_AUTH": None,  # or "user:password"
     "ACTIVE_USERS_WINDOW": 300,  # seconds a user counts as active after a request
+    "ENABLED": True,  # False: no query timing (and the settings leave the middleware out)
     "EXPORTER": "auto",  # "auto": start under runserver/gunicorn/celery; "off": never
 }
 
