@@ -16,6 +16,8 @@ USAGE = """\
     python manage_all.py <manage.py command> [args ...] [--only auth,admin] [--sequential]
     python manage_all.py up [--only ...] [--server runserver|gunicorn] [--workers N]
                             [--no-migrate] [--no-events] [--ready-timeout SECONDS]
+    python manage_all.py demo [--duration SECONDS] [--rate ACTIONS_PER_SECOND]
+                              [--organizations N]
 
 A command runs in every chosen service at the same time, one subprocess each with its working
 directory in services/<name>; each output line is prefixed with the service's name. A table of
@@ -31,6 +33,10 @@ prints a table of URLs once every /healthz answers, and stops everything on Ctrl
 APP_PORT / PROMETHEUS_PORT / EVENTS_PROMETHEUS_PORT in the environment, then in the service's
 .env, then from wanzo_common/ports.py; a value in the environment applies to every chosen
 service, so use it with --only and one service.
+
+demo drives the services that `up` is running (in another terminal): it creates organisations,
+users and an internal admin, then runs every business flow at --rate actions a second for
+--duration seconds, printing a progress line, so that every domain metric has data.
 """
 
 
@@ -49,6 +55,9 @@ class Options:
     migrate: bool = True
     ready_timeout: float = 60.0
     events: bool = True  # dev broker (unless KAFKA_BROKERS is set), consumers and relays
+    duration: float = 60.0  # demo
+    rate: float = 5.0  # demo: actions per second
+    organizations: int = 3  # demo
 
 
 def parse_services(value: str | None) -> list[str]:
@@ -99,6 +108,16 @@ def _up_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _demo_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="manage_all.py demo", description="Drive every flow of the running services."
+    )
+    parser.add_argument("--duration", type=float, default=60.0, metavar="SECONDS")
+    parser.add_argument("--rate", type=float, default=5.0, help="actions per second")
+    parser.add_argument("--organizations", type=int, default=3, metavar="N")
+    return parser
+
+
 def parse_args(argv: list[str]) -> Options:
     only, sequential, rest = _split_own_options(argv)
     if not rest or rest[0] in {"-h", "--help"}:
@@ -107,6 +126,13 @@ def parse_args(argv: list[str]) -> Options:
             raise SystemExit(0)
         raise UsageError("missing command; see python manage_all.py --help")
     services = parse_services(only)
+    if rest[0] == "demo":
+        ns = _demo_parser().parse_args(rest[1:])
+        if ns.duration <= 0 or ns.rate <= 0 or ns.organizations < 1:
+            raise UsageError("--duration, --rate and --organizations must be positive")
+        return Options(
+            "demo", duration=ns.duration, rate=ns.rate, organizations=ns.organizations
+        )
     if rest[0] != "up":
         return Options(rest[0], rest[1:], services, sequential=sequential)
     if sequential:
