@@ -50,6 +50,8 @@ def exception_handler(exc, context):
     if isinstance(exc, AuthRefused):
         return refusal_response(exc)
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail=detail)
     return drf_exception_handler(exc, context)

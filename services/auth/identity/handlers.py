@@ -15,7 +15,9 @@ from .services import RoleChangeRefused, user_delete_apply, user_role_apply, use
 @handler("user.status_changed")
 def on_user_status_changed(event) -> None:
     try:
-        user_status_apply(user_id=event.data["userId"], new_status=event.data["newStatus"], at=event.time)
+        user_status_apply(
+            user_id=event.data["userId"], new_status=event.data["newStatus"], at=event.time
+        )
     except UserNotFound:
         raise RejectEvent("no such user in auth") from None
 

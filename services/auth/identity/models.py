@@ -88,7 +88,10 @@ class User(ExportModelOperationsMixin("user"), AbstractBaseUser):
             # Staff belong to no organisation; everybody else belongs to exactly one.
             models.CheckConstraint(
                 condition=models.Q(role__in=sorted(INTERNAL_ROLES), organization__isnull=True)
-                | (~models.Q(role__in=sorted(INTERNAL_ROLES)) & models.Q(organization__isnull=False)),
+                | (
+                    ~models.Q(role__in=sorted(INTERNAL_ROLES))
+                    & models.Q(organization__isnull=False)
+                ),
                 name="identity_user_organization_matches_role",
             ),
         ]

@@ -72,7 +72,13 @@ class RegisterView(PublicView):
 class LoginView(PublicView):
     @extend_schema(
         request=LoginSerializer,
-        responses={200: SessionSerializer, 400: BAD_REQUEST, 401: REFUSED, 403: REFUSED, 423: LOCKED},
+        responses={
+            200: SessionSerializer,
+            400: BAD_REQUEST,
+            401: REFUSED,
+            403: REFUSED,
+            423: LOCKED,
+        },
         description="E-mail and password for an access and a refresh token. Repeated failures "
         "lock the account for a while (423, with the end of the lockout).",
     )
@@ -106,7 +112,13 @@ class LogoutView(PublicView):
 class PasswordChangeView(APIView):
     @extend_schema(
         request=PasswordChangeSerializer,
-        responses={200: TokenPairSerializer, 400: BAD_REQUEST, 401: REFUSED, 403: REFUSED, 423: LOCKED},
+        responses={
+            200: TokenPairSerializer,
+            400: BAD_REQUEST,
+            401: REFUSED,
+            403: REFUSED,
+            423: LOCKED,
+        },
         description="Change the password (the old one required). Every refresh token of the "
         "user is revoked; a new pair is returned.",
     )
