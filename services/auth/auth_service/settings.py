@@ -42,3 +42,8 @@ REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F821  (defined by build())
     "EXCEPTION_HANDLER": "identity.api_errors.exception_handler",
 }
+
+CELERY_BEAT_SCHEDULE = {  # noqa: F405
+    **CELERY_BEAT_SCHEDULE,  # noqa: F821  (defined by build())
+    "identity-flush-expired-tokens": {"task": "identity.flush_expired_tokens", "schedule": 3600.0},
+}

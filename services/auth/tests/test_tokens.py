@@ -109,3 +109,18 @@ def test_me_with_a_token_naming_no_user_here_is_401_not_500(db):
     ):
         assert client.get("/api/auth/me/").status_code == 401
     assert APIClient().get("/api/auth/me/").status_code == 401
+
+
+def test_expired_refresh_tokens_are_flushed(owner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from identity.tasks import flush_expired_tokens
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    refresh(owner["refresh"])  # one blacklisted, one live
+    OutstandingToken.objects.filter(jti=RefreshToken(owner["refresh"], verify=False)["jti"]).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    assert flush_expired_tokens.delay().get() == 1  # with its blacklist row
+    assert OutstandingToken.objects.count() == 1
