@@ -7,4 +7,4 @@ class ServiceConfig(AppConfig):
     verbose_name = "Wanzo auth service"
 
     def ready(self) -> None:
-        from . import metrics  # noqa: F401  (declares the domain metrics)
+        from . import checks, metrics  # noqa: F401  (registers the checks, declares the metrics)

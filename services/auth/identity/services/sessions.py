@@ -1,0 +1,166 @@
+"""Sessions: log in with a password, rotate a refresh token, log out.
+
+Every refused attempt is recorded before it is raised: the lockout counter and the
+``auth.login_failed`` event commit with the refusal (the exception is raised once the
+transaction is over), and ``auth_failures_total`` counts it with a bounded reason. The lockout is
+checked before the password, so a locked account cannot be probed; an unknown address costs the
+same hashing as a known one, so timing does not tell which addresses exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from auth_service.metrics import AUTH_FAILURES, LOGIN_ATTEMPTS
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+
+from wanzo_common.api.roles import user_type_label
+
+from .. import events
+from ..conf import lockout_duration, lockout_threshold
+from ..errors import AuthRefused, Reason
+from ..models import User
+from ..selectors import user_get, user_get_by_email
+from ..tokens import (
+    SESSION_CLAIM,
+    RevokedTokenError,
+    TokenPair,
+    WanzoRefreshToken,
+    refresh_token_parse,
+    refresh_token_revoke,
+    token_pair_issue,
+)
+
+PASSWORD = "password"
+REFRESH_TOKEN = "refresh_token"
+ACCESS_TOKEN = "access_token"
+
+
+def auth_failure_count(reason: Reason, *, auth_method: str) -> None:
+    AUTH_FAILURES.labels(reason=reason.value, auth_method=auth_method).inc()
+
+
+def password_failure_record(*, user: User, now: datetime) -> tuple[int, datetime | None]:
+    """One more wrong password for ``user`` (locked for update by the caller).
+
+    Returns the attempt's number in the current run and, when this attempt reaches the
+    threshold, the end of the lockout it starts (the counter starts again after it).
+    """
+    user.failed_login_count += 1
+    attempt = user.failed_login_count
+    locked_until = None
+    if attempt >= lockout_threshold():
+        locked_until = user.locked_until = now + lockout_duration()
+        user.failed_login_count = 0
+    user.save(update_fields=["failed_login_count", "locked_until"])
+    return attempt, locked_until
+
+
+def session_user(*, user_id: str, for_update: bool = False) -> User:
+    """The active user an access token names, or :class:`AuthRefused`.
+
+    Access tokens are verified without the database (in every service); here, where the
+    database is at hand, a token naming no user or a deactivated one is refused at once.
+    """
+    user = user_get(user_id=user_id, for_update=for_update)
+    if user is None or not user.is_active:
+        reason = Reason.TOKEN_INVALID if user is None else Reason.ACCOUNT_DISABLED
+        auth_failure_count(reason, auth_method=ACCESS_TOKEN)
+        raise AuthRefused(reason)
+    return user
+
+
+def session_login(*, email: str, password: str) -> tuple[User, TokenPair]:
+    """Tokens for the account with this e-mail and password, or :class:`AuthRefused`."""
+    with transaction.atomic():
+        user = user_get_by_email(email=email, for_update=True)
+        refusal = _login_refusal(user, password, now=timezone.now())
+        if refusal is None:
+            pair = _login_accept(user)
+    user_type = user_type_label(user.role if user else None)
+    if refusal is not None:
+        status = "locked" if refusal.reason is Reason.ACCOUNT_LOCKED else "failure"
+        LOGIN_ATTEMPTS.labels(status=status, user_type=user_type, auth_method=PASSWORD).inc()
+        auth_failure_count(refusal.reason, auth_method=PASSWORD)
+        raise refusal
+    LOGIN_ATTEMPTS.labels(status="success", user_type=user_type, auth_method=PASSWORD).inc()
+    return user, pair
+
+
+def _login_refusal(user: User | None, password: str, *, now: datetime) -> AuthRefused | None:
+    attempt = None
+    if user is None:
+        make_password(password)  # the cost of a real check: no timing oracle for addresses
+        refusal = AuthRefused(Reason.UNKNOWN_USER)
+    elif user.is_locked(now=now):
+        refusal = AuthRefused(Reason.ACCOUNT_LOCKED, locked_until=user.locked_until)
+    elif not user.check_password(password):
+        attempt, locked_until = password_failure_record(user=user, now=now)
+        refusal = AuthRefused(Reason.INVALID_CREDENTIALS, locked_until=locked_until)
+    elif not user.is_active:
+        refusal = AuthRefused(Reason.ACCOUNT_DISABLED)
+    else:
+        return None
+    events.login_failed(reason=refusal.reason.value, user=user, attempt=attempt)
+    return refusal
+
+
+def _login_accept(user: User) -> TokenPair:
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login = timezone.now()
+    user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
+    pair = token_pair_issue(user=user)
+    events.login_succeeded(user, session_id=pair.session_id)
+    return pair
+
+
+def _verified_refresh(raw: str) -> WanzoRefreshToken:
+    try:
+        return refresh_token_parse(raw)
+    except RevokedTokenError:
+        reason = Reason.TOKEN_REVOKED
+    except TokenError:
+        reason = Reason.TOKEN_INVALID
+    auth_failure_count(reason, auth_method=REFRESH_TOKEN)
+    raise AuthRefused(reason)
+
+
+def _refuse_token(reason: Reason) -> AuthRefused:
+    auth_failure_count(reason, auth_method=REFRESH_TOKEN)
+    return AuthRefused(reason)
+
+
+def session_refresh(*, refresh: str) -> TokenPair:
+    """Rotate: the presented refresh token is blacklisted and a new pair issued (same session).
+
+    Claims come from the database, so a changed role is in the new access token; a
+    deactivated user gets nothing even if a refresh token of theirs escaped revocation.
+    """
+    token = _verified_refresh(refresh)
+    user = user_get(user_id=token.get("user_id"))
+    if user is None:
+        raise _refuse_token(Reason.TOKEN_INVALID)
+    if not user.is_active:
+        raise _refuse_token(Reason.ACCOUNT_DISABLED)
+    with transaction.atomic():
+        rotated = refresh_token_revoke(token)
+        if rotated:
+            pair = token_pair_issue(user=user, session_id=token.get(SESSION_CLAIM))
+    if not rotated:  # used twice: another request rotated it first
+        raise _refuse_token(Reason.TOKEN_REVOKED)
+    return pair
+
+
+def session_logout(*, refresh: str) -> None:
+    """Revoke the session's refresh token; its access token expires on its own (minutes)."""
+    token = _verified_refresh(refresh)
+    with transaction.atomic():
+        revoked = refresh_token_revoke(token)
+        if revoked:
+            events.logout(user_id=str(token.get("user_id")), session_id=token.get(SESSION_CLAIM))
+    if not revoked:
+        raise _refuse_token(Reason.TOKEN_REVOKED)
