@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from admin_service.metrics import CONFIGURATION_CHANGES
+from django.db import transaction
 
 from .models import ConfigurationChange, ConfigurationSection
 from .sections import SECTIONS

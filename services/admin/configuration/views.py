@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from admin_service.permissions import InternalReadAdminWrite
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from admin_service.permissions import InternalReadAdminWrite
 from wanzo_common.api.permissions import IsInternal
 
 from . import selectors, services
@@ -47,7 +47,9 @@ class SectionView(generics.GenericAPIView):
         changes = self.get_serializer(data=request.data, partial=True)
         changes.is_valid(raise_exception=True)
         values = services.configuration_update(
-            section=self.section, changes=dict(changes.validated_data), actor_id=str(request.user.id)
+            section=self.section,
+            changes=dict(changes.validated_data),
+            actor_id=str(request.user.id),
         )
         return Response(self.get_serializer(values).data)
 

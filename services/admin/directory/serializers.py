@@ -27,8 +27,15 @@ class UserRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = UserRecord
         fields = [
-            "user_id", "email", "first_name", "last_name", "role", "status",
-            "organization_id", "created_at", "updated_at",
+            "user_id",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "status",
+            "organization_id",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -39,7 +46,9 @@ class UserFilterSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     status = serializers.ChoiceField(choices=UserStatus.choices, required=False)
     organization = serializers.CharField(
-        required=False, max_length=200, validators=[EXTERNAL_ID],
+        required=False,
+        max_length=200,
+        validators=[EXTERNAL_ID],
         help_text="An organisation id: its users only.",
     )
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from admin_service.errors import Conflict
+from admin_service.metrics import USER_MANAGEMENT_OPERATIONS
 from django.db import transaction
 from rest_framework.exceptions import NotFound
 
-from admin_service.errors import Conflict
-from admin_service.metrics import USER_MANAGEMENT_OPERATIONS
 from wanzo_common.api.roles import INTERNAL_ROLES, user_type_label
 from wanzo_common.events import publish
 from wanzo_common.events.envelope import format_time, utcnow
@@ -23,7 +23,12 @@ from .models import Organization, UserRecord, UserStatus
 
 
 def organization_ensure(
-    *, organization_id: str, name: str, country: str = "", industry: str = "", initial_plan: str = ""
+    *,
+    organization_id: str,
+    name: str,
+    country: str = "",
+    industry: str = "",
+    initial_plan: str = "",
 ) -> Organization:
     """The organisation with this id, created on first sight (later sightings change nothing)."""
     organization, _ = Organization.objects.get_or_create(
@@ -76,15 +81,21 @@ def user_register(
 
 def user_deactivate(*, user_id: str, actor_id: str, reason: str | None = None) -> UserRecord:
     return _user_set_status(
-        user_id=user_id, actor_id=actor_id, reason=reason,
-        operation="deactivate", new_status=UserStatus.INACTIVE,
+        user_id=user_id,
+        actor_id=actor_id,
+        reason=reason,
+        operation="deactivate",
+        new_status=UserStatus.INACTIVE,
     )
 
 
 def user_reactivate(*, user_id: str, actor_id: str, reason: str | None = None) -> UserRecord:
     return _user_set_status(
-        user_id=user_id, actor_id=actor_id, reason=reason,
-        operation="reactivate", new_status=UserStatus.ACTIVE,
+        user_id=user_id,
+        actor_id=actor_id,
+        reason=reason,
+        operation="reactivate",
+        new_status=UserStatus.ACTIVE,
     )
 
 
@@ -96,17 +107,31 @@ def user_change_role(*, user_id: str, actor_id: str, role: str) -> UserRecord:
         if user.role == role:
             _refuse(user, "change_role", f"The user already has the role {role}.", "same_role")
         if role in INTERNAL_ROLES and user.organization_id is not None:
-            _refuse(user, "change_role", "An organisation's user cannot get an internal role.",
-                    "role_needs_no_organization")
+            _refuse(
+                user,
+                "change_role",
+                "An organisation's user cannot get an internal role.",
+                "role_needs_no_organization",
+            )
         if role not in INTERNAL_ROLES and user.organization_id is None:
-            _refuse(user, "change_role", f"The role {role} needs an organisation.",
-                    "role_needs_organization")
+            _refuse(
+                user,
+                "change_role",
+                f"The role {role} needs an organisation.",
+                "role_needs_organization",
+            )
         previous, user.role = user.role, role
         user.save(update_fields=["role", "updated_at"])
-        publish("user.role_changed", {
-            "userId": user.user_id, "previousRole": previous, "newRole": role,
-            "changedBy": actor_id, "timestamp": _now(),
-        })
+        publish(
+            "user.role_changed",
+            {
+                "userId": user.user_id,
+                "previousRole": previous,
+                "newRole": role,
+                "changedBy": actor_id,
+                "timestamp": _now(),
+            },
+        )
     _count("change_role", previous, "success")
     return user
 
@@ -119,11 +144,18 @@ def user_delete(*, user_id: str, actor_id: str, reason: str | None = None) -> No
         user.email = user.first_name = user.last_name = ""
         user.status = UserStatus.INACTIVE
         user.deleted_at = utcnow()
-        user.save(update_fields=["email", "first_name", "last_name", "status", "deleted_at",
-                                 "updated_at"])
-        publish("user.deleted", {
-            "userId": user.user_id, "deletedBy": actor_id, "reason": reason, "timestamp": _now(),
-        })
+        user.save(
+            update_fields=["email", "first_name", "last_name", "status", "deleted_at", "updated_at"]
+        )
+        publish(
+            "user.deleted",
+            {
+                "userId": user.user_id,
+                "deletedBy": actor_id,
+                "reason": reason,
+                "timestamp": _now(),
+            },
+        )
     _count("delete", user.role, "success")
 
 
@@ -137,10 +169,18 @@ def _user_set_status(
             _refuse(user, operation, f"The user is already {new_status}.", f"already_{new_status}")
         previous, user.status = user.status, new_status
         user.save(update_fields=["status", "updated_at"])
-        publish("user.status_changed", {
-            "userId": user.user_id, "previousStatus": previous, "newStatus": new_status,
-            "changedBy": actor_id, "reason": reason, "userType": user.role, "timestamp": _now(),
-        })
+        publish(
+            "user.status_changed",
+            {
+                "userId": user.user_id,
+                "previousStatus": previous,
+                "newStatus": new_status,
+                "changedBy": actor_id,
+                "reason": reason,
+                "userType": user.role,
+                "timestamp": _now(),
+            },
+        )
     _count(operation, user.role, "success")
     return user
 
@@ -159,8 +199,9 @@ def _user_for_update(user_id: str) -> UserRecord:
 def _check_not_self(user: UserRecord, actor_id: str, operation: str) -> None:
     """An administrator cannot lock themselves out (or demote or delete themselves)."""
     if user.user_id == actor_id:
-        _refuse(user, operation, "Administrators cannot do this to their own account.",
-                "own_account")
+        _refuse(
+            user, operation, "Administrators cannot do this to their own account.", "own_account"
+        )
 
 
 def _refuse(user: UserRecord, operation: str, detail: str, code: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from admin_service.errors import ErrorSerializer
+from admin_service.permissions import InternalReadAdminWrite
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -9,8 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from admin_service.errors import ErrorSerializer
-from admin_service.permissions import InternalReadAdminWrite
 from wanzo_common.api.permissions import IsInternal, IsInternalAdmin
 
 from . import selectors, services
@@ -40,7 +40,9 @@ class UserListView(generics.ListAPIView):
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         return selectors.user_list(
-            role=data.get("role"), status=data.get("status"), organization_id=data.get("organization")
+            role=data.get("role"),
+            status=data.get("status"),
+            organization_id=data.get("organization"),
         )
 
 

@@ -8,8 +8,15 @@ from .models import MaintenanceService, MaintenanceWindow
 class MaintenanceWindowSerializer(serializers.ModelSerializer):
     class Meta:
         model = MaintenanceWindow
-        fields = ["id", "service", "starts_at", "ends_at", "description", "scheduled_by",
-                  "created_at"]
+        fields = [
+            "id",
+            "service",
+            "starts_at",
+            "ends_at",
+            "description",
+            "scheduled_by",
+            "created_at",
+        ]
         read_only_fields = ["id", "scheduled_by", "created_at"]
         extra_kwargs = {"description": {"required": False, "allow_blank": True}}
 

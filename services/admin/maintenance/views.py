@@ -37,6 +37,7 @@ class MaintenanceWindowListView(generics.ListCreateAPIView):
         """Schedule a window and announce it (``system.maintenance_scheduled``)."""
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        window = services.maintenance_schedule(**serializer.validated_data,
-                                               actor_id=str(request.user.id))
+        window = services.maintenance_schedule(
+            **serializer.validated_data, actor_id=str(request.user.id)
+        )
         return Response(self.get_serializer(window).data, status=status.HTTP_201_CREATED)

@@ -19,19 +19,23 @@ from wanzo_common.money import format_amount
 from .models import Subscription
 
 ENTITY_TYPE = "sme"
+FOUR_PLACES = Decimal("0.0001")  # amounts in events as stored: four decimal places
 
 
 def publish_created(subscription: Subscription, *, charge: Decimal, actor_id: str) -> None:
-    publish("subscription.created", {
-        **_common(subscription),
-        "plan": subscription.plan_id,
-        "status": subscription.status,
-        "amount": format_amount(charge),
-        "currency": subscription.plan.currency,
-        "startsAt": format_time(subscription.started_at),
-        **_expires(subscription),
-        "userId": actor_id,
-    })
+    publish(
+        "subscription.created",
+        {
+            **_common(subscription),
+            "plan": subscription.plan_id,
+            "status": subscription.status,
+            "amount": _amount(charge),
+            "currency": subscription.plan.currency,
+            "startsAt": format_time(subscription.started_at),
+            **_expires(subscription),
+            "userId": actor_id,
+        },
+    )
 
 
 def publish_changed(
@@ -52,27 +56,37 @@ def publish_changed(
         **_expires(subscription),
     }
     if charge is not None:
-        data["amount"] = format_amount(charge)
+        data["amount"] = _amount(charge)
         data["currency"] = subscription.plan.currency
     publish("subscription.changed", data)
 
 
 def publish_cancelled(subscription: Subscription, *, actor_id: str) -> None:
-    publish("subscription.cancelled", {
-        **_common(subscription),
-        "plan": subscription.plan_id,
-        "cancelledBy": actor_id,
-        "reason": subscription.cancel_reason or None,
-        "effectiveAt": format_time(subscription.cancelled_at),
-    })
+    publish(
+        "subscription.cancelled",
+        {
+            **_common(subscription),
+            "plan": subscription.plan_id,
+            "cancelledBy": actor_id,
+            "reason": subscription.cancel_reason or None,
+            "effectiveAt": format_time(subscription.cancelled_at),
+        },
+    )
 
 
 def publish_expired(subscription: Subscription) -> None:
-    publish("subscription.expired", {
-        **_common(subscription),
-        "plan": subscription.plan_id,
-        "expiredAt": format_time(subscription.expired_at),
-    })
+    publish(
+        "subscription.expired",
+        {
+            **_common(subscription),
+            "plan": subscription.plan_id,
+            "expiredAt": format_time(subscription.expired_at),
+        },
+    )
+
+
+def _amount(charge: Decimal) -> str:
+    return format_amount(charge.quantize(FOUR_PLACES))
 
 
 def _common(subscription: Subscription) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import uuid
 
+from directory.models import Organization
 from django.db import models
 from django_prometheus.models import ExportModelOperationsMixin
 
-from directory.models import Organization
 from wanzo_common.money import AmountField, CurrencyField
 
 

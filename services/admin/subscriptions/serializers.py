@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from directory.serializers import EXTERNAL_ID
 from rest_framework import serializers
 
-from directory.serializers import EXTERNAL_ID
 from wanzo_common.money import DECIMAL_PLACES, MAX_DIGITS
 
 from .models import Plan, PlanCode, Subscription, SubscriptionStatus
@@ -21,7 +21,10 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     organization_id = serializers.CharField(read_only=True)
     plan = serializers.CharField(source="plan_id", read_only=True)
     amount = serializers.DecimalField(
-        source="plan.price", max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, read_only=True,
+        source="plan.price",
+        max_digits=MAX_DIGITS,
+        decimal_places=DECIMAL_PLACES,
+        read_only=True,
         help_text="The plan's price per billing period.",
     )
     currency = serializers.CharField(source="plan.currency", read_only=True)
@@ -29,9 +32,20 @@ class SubscriptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Subscription
         fields = [
-            "id", "organization_id", "plan", "status", "amount", "currency", "started_at",
-            "ends_at", "cancelled_at", "cancel_reason", "expired_at", "created_by",
-            "created_at", "updated_at",
+            "id",
+            "organization_id",
+            "plan",
+            "status",
+            "amount",
+            "currency",
+            "started_at",
+            "ends_at",
+            "cancelled_at",
+            "cancel_reason",
+            "expired_at",
+            "created_by",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -47,7 +61,8 @@ class SubscriptionCreateSerializer(serializers.Serializer):
     plan = serializers.ChoiceField(choices=PlanCode.choices)
     trial_days = serializers.IntegerField(min_value=0, max_value=90, default=0)
     ends_at = serializers.DateTimeField(
-        required=False, allow_null=True,
+        required=False,
+        allow_null=True,
         help_text="End of the paid period (default: one billing period; free: open-ended).",
     )
 

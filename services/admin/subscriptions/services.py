@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+from admin_service.errors import Conflict
+from directory.selectors import organization_exists
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import NotFound, ValidationError
-
-from admin_service.errors import Conflict
-from directory.selectors import organization_exists
 
 from . import events
 from .models import Plan, Subscription
@@ -67,8 +66,12 @@ def subscription_create(
     try:
         with transaction.atomic():
             subscription = Subscription.objects.create(
-                organization_id=organization_id, plan=plan, status=status,
-                started_at=now, ends_at=ends_at, created_by=actor_id,
+                organization_id=organization_id,
+                plan=plan,
+                status=status,
+                started_at=now,
+                ends_at=ends_at,
+                created_by=actor_id,
             )
             charge = plan.price if status == S.ACTIVE else Decimal(0)
             events.publish_created(subscription, charge=charge, actor_id=actor_id)
@@ -77,24 +80,30 @@ def subscription_create(
     return subscription
 
 
-def subscription_change_plan(*, subscription_id: UUID, plan_code: str, actor_id: str) -> Subscription:
+def subscription_change_plan(
+    *, subscription_id: UUID, plan_code: str, actor_id: str
+) -> Subscription:
     """Move a live subscription to another plan; an active one is charged the new plan's price."""
     plan = _plan(plan_code)
     with transaction.atomic():
         subscription = _for_update(subscription_id)
         if not subscription.is_live:
-            raise Conflict(f"A {subscription.status} subscription cannot change plan.",
-                           code="not_live")
+            raise Conflict(
+                f"A {subscription.status} subscription cannot change plan.", code="not_live"
+            )
         if subscription.plan_id == plan.code:
-            raise Conflict(f"The subscription is already on the {plan.code} plan.", code="same_plan")
+            raise Conflict(
+                f"The subscription is already on the {plan.code} plan.", code="same_plan"
+            )
         previous = subscription.plan_id
         subscription.plan = plan
         if subscription.ends_at is None and plan.price > 0:
             subscription.ends_at = timezone.now() + timedelta(days=plan.billing_period_days)
         subscription.save(update_fields=["plan", "ends_at", "updated_at"])
         charge = plan.price if subscription.status == S.ACTIVE else Decimal(0)
-        events.publish_changed(subscription, previous_plan=previous, charge=charge,
-                               actor_id=actor_id)
+        events.publish_changed(
+            subscription, previous_plan=previous, charge=charge, actor_id=actor_id
+        )
     return subscription
 
 
@@ -110,8 +119,9 @@ def subscription_activate(*, subscription_id: UUID, actor_id: str) -> Subscripti
             subscription.ends_at = timezone.now() + timedelta(days=plan.billing_period_days)
             charge = plan.price
         subscription.save(update_fields=["status", "ends_at", "updated_at"])
-        events.publish_changed(subscription, previous_plan=subscription.plan_id, charge=charge,
-                               actor_id=actor_id)
+        events.publish_changed(
+            subscription, previous_plan=subscription.plan_id, charge=charge, actor_id=actor_id
+        )
     return subscription
 
 
@@ -121,8 +131,13 @@ def subscription_mark_past_due(*, subscription_id: UUID, actor_id: str) -> Subsc
         subscription = _for_update(subscription_id)
         _transition(subscription, S.PAST_DUE)
         subscription.save(update_fields=["status", "updated_at"])
-        events.publish_changed(subscription, previous_plan=subscription.plan_id, charge=None,
-                               actor_id=actor_id, reason="payment overdue")
+        events.publish_changed(
+            subscription,
+            previous_plan=subscription.plan_id,
+            charge=None,
+            actor_id=actor_id,
+            reason="payment overdue",
+        )
     return subscription
 
 
@@ -162,7 +177,11 @@ def subscriptions_expire_due(*, now: datetime | None = None, limit: int = 500) -
     for subscription_id in due.values_list("id", flat=True)[:limit]:
         with transaction.atomic():
             subscription = _for_update(subscription_id)
-            if not subscription.is_live or subscription.ends_at is None or subscription.ends_at > now:
+            if (
+                not subscription.is_live
+                or subscription.ends_at is None
+                or subscription.ends_at > now
+            ):
                 continue
             _transition(subscription, S.EXPIRED)
             subscription.expired_at = now

@@ -16,8 +16,11 @@ urlpatterns = [
         name="subscription-detail",
     ),
     *[
-        path(f"subscriptions/<uuid:subscription_id>/{action}/", view.as_view(),
-             name=f"subscription-{action}")
+        path(
+            f"subscriptions/<uuid:subscription_id>/{action}/",
+            view.as_view(),
+            name=f"subscription-{action}",
+        )
         for action, view in {
             "change-plan": views.SubscriptionChangePlanView,
             "activate": views.SubscriptionActivateView,

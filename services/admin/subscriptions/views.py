@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from admin_service.errors import ErrorSerializer
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -16,7 +17,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from admin_service.errors import ErrorSerializer
 from wanzo_common.api.permissions import IsInternalAdmin, IsOrganizationMember
 
 from . import selectors, services
@@ -87,7 +87,9 @@ class SubscriptionListView(generics.ListCreateAPIView):
 class SubscriptionDetailView(APIView):
     @extend_schema(responses=SubscriptionSerializer)
     def get(self, request: Request, subscription_id: UUID) -> Response:
-        subscription = selectors.subscription_get(user=request.user, subscription_id=subscription_id)
+        subscription = selectors.subscription_get(
+            user=request.user, subscription_id=subscription_id
+        )
         if subscription is None:
             raise Http404
         return Response(SubscriptionSerializer(subscription).data)
