@@ -217,13 +217,13 @@ def test_the_task_expires_what_is_past_its_end_date(admin, organization_id, even
     other = subscribe(admin, register().organization_id)  # a month to go
     free = subscribe(admin, register().organization_id, "free")  # open-ended
 
-    assert expire_subscriptions.delay().get() == 1
+    assert expire_subscriptions.apply().get() == 1
 
     assert Subscription.objects.get(id=due["id"]).status == "expired"
     assert {Subscription.objects.get(id=s["id"]).status for s in (other, free)} == {"active"}
     [event] = assert_published("subscription.expired", subscriptionId=due["id"], plan="basic")
     assert event.data["expiredAt"].endswith("Z")
-    assert expire_subscriptions.delay().get() == 0
+    assert expire_subscriptions.apply().get() == 0
 
 
 def test_the_expiry_task_is_scheduled(settings):
