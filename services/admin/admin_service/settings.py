@@ -2,10 +2,39 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from wanzo_common.settings import build
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 globals().update(build(service="admin", base_dir=BASE_DIR))  # ports: wanzo_common.ports
 
-INSTALLED_APPS += ["admin_service.apps.ServiceConfig"]  # noqa: F821  (defined by build())
+INSTALLED_APPS += [  # noqa: F821  (defined by build())
+    "admin_service.apps.ServiceConfig",
+    "directory.apps.DirectoryConfig",
+    "configuration.apps.ConfigurationConfig",
+    "maintenance.apps.MaintenanceConfig",
+    "subscriptions.apps.SubscriptionsConfig",
+]
+
+CELERY_BEAT_SCHEDULE = {
+    **CELERY_BEAT_SCHEDULE,  # noqa: F821  (the events relay's, from build())
+    # Subscriptions past their end date become expired (subscription.expired), every 5 minutes.
+    "admin-expire-subscriptions": {
+        "task": "subscriptions.expire_subscriptions",
+        "schedule": crontab(minute="*/5"),
+    },
+}
+
+# One OpenAPI enum per choice set, named after it (fields named "plan", "status"... share them).
+SPECTACULAR_SETTINGS = {
+    **SPECTACULAR_SETTINGS,  # noqa: F821  (from build())
+    "ENUM_NAME_OVERRIDES": {
+        "PlanCodeEnum": "subscriptions.models.PlanCode",
+        "SubscriptionStatusEnum": "subscriptions.models.SubscriptionStatus",
+        "UserStatusEnum": "directory.models.UserStatus",
+        "RoleEnum": "wanzo_common.api.roles.Role",
+        "MaintenanceServiceEnum": "maintenance.models.MaintenanceService",
+    },
+}

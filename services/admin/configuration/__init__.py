@@ -1,0 +1,1 @@
+"""Platform configuration: typed, validated settings by section, with an audit trail."""

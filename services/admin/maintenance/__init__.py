@@ -1,0 +1,1 @@
+"""Maintenance announcements: windows when a service (or the whole platform) is unavailable."""
