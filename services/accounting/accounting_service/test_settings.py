@@ -5,7 +5,6 @@ check error (``wanzo_events.E006``): the tests opt in explicitly, the service ne
 """
 
 from accounting_service.settings import *  # noqa: F403
-
 from wanzo_common.api.keys import with_test_keys
 
 WANZO_EVENTS = {**WANZO_EVENTS, "ALLOW_MOCK": True}  # noqa: F405

@@ -18,7 +18,13 @@ from rest_framework.views import APIView
 
 from ledger import selectors, serializers
 from ledger.errors import ErrorSerializer
-from ledger.services import LineInput, account_create, chart_ensure_default, entry_post, entry_reverse
+from ledger.services import (
+    LineInput,
+    account_create,
+    chart_ensure_default,
+    entry_post,
+    entry_reverse,
+)
 from wanzo_common.api.permissions import IsOrganizationMember, IsOrganizationOwner
 
 REFUSALS = {401: ErrorSerializer, 403: ErrorSerializer}
@@ -74,7 +80,9 @@ class AccountListCreate(OrganizationView, generics.ListCreateAPIView):
         return Response(serializers.AccountSerializer(account).data, status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["accounts"], responses={200: serializers.AccountSerializer, **REFUSALS, **NOT_FOUND})
+@extend_schema(
+    tags=["accounts"], responses={200: serializers.AccountSerializer, **REFUSALS, **NOT_FOUND}
+)
 class AccountDetail(OrganizationView, generics.RetrieveAPIView):
     serializer_class = serializers.AccountSerializer
 
@@ -90,7 +98,9 @@ class AccountDetail(OrganizationView, generics.RetrieveAPIView):
 )
 class AccountBalance(OrganizationView, APIView):
     def get(self, request: Request, pk) -> Response:
-        account = get_object_or_404(selectors.account_list(organization_id=self.organization_id), pk=pk)
+        account = get_object_or_404(
+            selectors.account_list(organization_id=self.organization_id), pk=pk
+        )
         balances = selectors.account_balances(
             account=account, **query(serializers.BalanceQuerySerializer, request)
         )
@@ -176,7 +186,9 @@ class EntryReverse(OrganizationView, APIView):
         entry = get_object_or_404(entries, pk=pk)
         data = serializers.ReverseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reversal = entry_reverse(entry=entry, created_by=str(request.user.id), **data.validated_data)
+        reversal = entry_reverse(
+            entry=entry, created_by=str(request.user.id), **data.validated_data
+        )
         body = serializers.JournalEntrySerializer(entries.get(pk=reversal.pk)).data
         return Response(body, status.HTTP_201_CREATED)
 

@@ -23,6 +23,8 @@ from wanzo_common.events import publish
 from wanzo_common.events.envelope import format_time, parse_time, utcnow
 from wanzo_common.money import format_amount
 
+PRECISION = Decimal("0.0001")  # events carry amounts at the ledger's precision: "1500.5000"
+
 
 def sale_book(
     *,
@@ -66,7 +68,7 @@ def sale_book(
             now = format_time(utcnow())
             publish("transaction.completed", {
                 "transactionId": transaction_id, "companyId": organization_id,
-                "amount": format_amount(value), "currency": currency,
+                "amount": format_amount(value.quantize(PRECISION)), "currency": currency,
                 "completedAt": now, "timestamp": now,
             })  # fmt: skip
         return entry
@@ -110,8 +112,17 @@ def subscription_charge_book(
 
 
 def _book(
-    *, organization_id: str, journal_type: str, debit: str, credit: str, amount: Decimal,
-    currency: str, date: datetime.date, description: str, source: str, reference: str,
+    *,
+    organization_id: str,
+    journal_type: str,
+    debit: str,
+    credit: str,
+    amount: Decimal,
+    currency: str,
+    date: datetime.date,
+    description: str,
+    source: str,
+    reference: str,
     user_id: str,
 ) -> tuple[JournalEntry, bool]:
     """Post ``amount`` from the account coded ``credit`` to the one coded ``debit``."""

@@ -17,9 +17,9 @@ import time
 from collections.abc import Iterable
 from decimal import Decimal
 
+from accounting_service.metrics import ACCOUNT_BALANCE, JOURNAL_ENTRIES_CREATED, TRANSACTION_VALUE
 from django.conf import settings
 
-from accounting_service.metrics import ACCOUNT_BALANCE, JOURNAL_ENTRIES_CREATED, TRANSACTION_VALUE
 from ledger import selectors
 from ledger.models import JournalEntry, JournalType
 

@@ -130,7 +130,10 @@ def entry_post(
 
 
 def entry_reverse(
-    *, entry: JournalEntry, created_by: str = "", date: datetime.date | None = None,
+    *,
+    entry: JournalEntry,
+    created_by: str = "",
+    date: datetime.date | None = None,
     description: str = "",
 ) -> JournalEntry:
     """Post the mirror image of ``entry`` (debits and credits swapped), once only."""
@@ -193,7 +196,9 @@ def _check_entry(
 ) -> tuple[dict[str, Account], Decimal]:
     """The entry's accounts by id and its total, or :class:`EntryRejected` saying why not."""
     if journal_type not in JournalType.values:
-        raise reject(journal_type, "invalid_journal_type", f"Unknown journal type {journal_type!r}.")
+        raise reject(
+            journal_type, "invalid_journal_type", f"Unknown journal type {journal_type!r}."
+        )
     try:
         validate_currency(currency)
     except DjangoValidationError as exc:

@@ -11,7 +11,9 @@ urlpatterns = [
     path("journal-entries/", api.EntryListCreate.as_view(), name="journal-entries"),
     path("journal-entries/<uuid:pk>/", api.EntryDetail.as_view(), name="journal-entry-detail"),
     path(
-        "journal-entries/<uuid:pk>/reverse/", api.EntryReverse.as_view(), name="journal-entry-reverse"
+        "journal-entries/<uuid:pk>/reverse/",
+        api.EntryReverse.as_view(),
+        name="journal-entry-reverse",
     ),
     path("trial-balance/", api.TrialBalance.as_view(), name="trial-balance"),
 ]

@@ -43,7 +43,8 @@ def entry(client, *lines: tuple[str, str, str], currency: str = "USD", **fields)
         "journal_type": "general",
         "currency": currency,
         "lines": [
-            {"account": ids[code], "debit": debit, "credit": credit} for code, debit, credit in lines
+            {"account": ids[code], "debit": debit, "credit": credit}
+            for code, debit, credit in lines
         ],
         **fields,
     }

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from ledger.models import JournalEntry, JournalLine
+
 from wanzo_common.monitoring.testing import assert_metric_delta, metric_value
 
 from .conftest import SALE, codes, entry, post
