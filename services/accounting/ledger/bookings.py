@@ -18,7 +18,8 @@ from django.db import transaction
 from ledger import chart
 from ledger.errors import EntryRejected
 from ledger.models import Account, EntrySource, JournalEntry, JournalType
-from ledger.services import LineInput, chart_ensure_default, check_amount, entry_post, reject
+from ledger.rules import LineInput, check_amount, reject
+from ledger.services import chart_ensure_default, entry_post
 from wanzo_common.events import publish
 from wanzo_common.events.envelope import format_time, parse_time, utcnow
 from wanzo_common.money import format_amount

@@ -1,8 +1,8 @@
 """The ledger's writes: the chart of accounts, posting an entry, reversing one.
 
-Every double-entry rule is checked here first, so a refusal is a clear 400 naming what is
-wrong; the database holds the same rules again (constraints, and on PostgreSQL a deferred
-trigger that checks every entry balances at commit) for code that bypasses this module.
+Every double-entry rule is checked first (:mod:`ledger.rules`), so a refusal is a clear 400
+naming what is wrong; the database holds the same rules again (constraints, and on PostgreSQL a
+deferred trigger that checks every entry balances at commit) for code that bypasses this module.
 Posting moves the accounting metrics; bookings of other services' events are in
 :mod:`ledger.bookings`.
 """
@@ -11,36 +11,20 @@ from __future__ import annotations
 
 import datetime
 import logging
-import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from ledger import chart, observe
-from ledger.errors import Conflict, EntryRejected
+from ledger.errors import Conflict
 from ledger.models import Account, EntrySource, JournalEntry, JournalLine, JournalType
-from wanzo_common.money import DECIMAL_PLACES, MAX_DIGITS, format_amount, validate_currency
+from ledger.rules import LineInput, canonical_id, check_entry
+
+__all__ = ["LineInput", "account_create", "chart_ensure_default", "entry_post", "entry_reverse"]
 
 logger = logging.getLogger(__name__)
-
-AMOUNT_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)  # what an AmountField can hold
-ZERO = Decimal(0)
-
-
-@dataclass(frozen=True)
-class LineInput:
-    """One line to post: an amount on one side of one account."""
-
-    account_id: uuid.UUID | str
-    debit: Decimal = ZERO
-    credit: Decimal = ZERO
-    currency: str | None = None  # optional; when given it must be the entry's currency
-    description: str = ""
 
 
 def chart_ensure_default(*, organization_id: str) -> None:
@@ -94,7 +78,9 @@ def entry_post(
         if existing is not None:
             return existing, False
     chart_ensure_default(organization_id=organization_id)
-    accounts, total = _check_entry(organization_id, journal_type, currency, lines)
+    accounts, total = check_entry(
+        organization_id=organization_id, journal_type=journal_type, currency=currency, lines=lines
+    )
     try:
         with transaction.atomic():
             entry = JournalEntry.objects.create(
@@ -111,7 +97,7 @@ def entry_post(
             JournalLine.objects.bulk_create(
                 JournalLine(
                     entry=entry,
-                    account=accounts[_canonical_id(line.account_id)],
+                    account=accounts[canonical_id(line.account_id)],
                     debit=line.debit,
                     credit=line.credit,
                     description=line.description,
@@ -171,115 +157,6 @@ def entry_reverse(
         if not created:
             raise _already_reversed(original, reversal)
     return reversal
-
-
-def check_amount(value: Decimal, *, what: str, journal_type: str) -> None:
-    """Refuse an amount a line cannot hold: negative, too precise or too large."""
-    if not value.is_finite() or value < 0:
-        raise reject(journal_type, "invalid_amount", f"{what} must be a positive amount.")
-    if value.as_tuple().exponent < -DECIMAL_PLACES:
-        raise reject(
-            journal_type, "invalid_amount", f"{what} has more than {DECIMAL_PLACES} decimal places."
-        )
-    if value >= AMOUNT_LIMIT:
-        raise reject(journal_type, "invalid_amount", f"{what} is larger than {AMOUNT_LIMIT}.")
-
-
-def reject(journal_type: str, code: str, message: str, **extra) -> EntryRejected:
-    """An :class:`EntryRejected` to raise, counted as a rejected entry."""
-    observe.entry_rejected(journal_type)
-    return EntryRejected(message, code=code, **extra)
-
-
-def _check_entry(
-    organization_id: str, journal_type: str, currency: str, lines: Sequence[LineInput]
-) -> tuple[dict[str, Account], Decimal]:
-    """The entry's accounts by id and its total, or :class:`EntryRejected` saying why not."""
-    if journal_type not in JournalType.values:
-        raise reject(
-            journal_type, "invalid_journal_type", f"Unknown journal type {journal_type!r}."
-        )
-    try:
-        validate_currency(currency)
-    except DjangoValidationError as exc:
-        raise reject(journal_type, "invalid_currency", exc.messages[0]) from None
-    if len(lines) < 2:
-        raise reject(journal_type, "too_few_lines", "An entry needs at least two lines.")
-    for number, line in enumerate(lines, start=1):
-        _check_line(number, line, currency, journal_type)
-    debits = sum((line.debit for line in lines), ZERO)
-    credits = sum((line.credit for line in lines), ZERO)
-    if debits != credits:
-        difference = abs(debits - credits)
-        raise reject(
-            journal_type,
-            "unbalanced",
-            f"The entry does not balance: debits {format_amount(debits)} and credits "
-            f"{format_amount(credits)} differ by {format_amount(difference)} {currency}.",
-            difference=format_amount(difference),
-        )
-    return _accounts_of(organization_id, journal_type, currency, lines), debits
-
-
-def _check_line(number: int, line: LineInput, currency: str, journal_type: str) -> None:
-    what = f"Line {number}"
-    check_amount(line.debit, what=f"{what}'s debit", journal_type=journal_type)
-    check_amount(line.credit, what=f"{what}'s credit", journal_type=journal_type)
-    if (line.debit > 0) == (line.credit > 0):
-        raise reject(
-            journal_type, "invalid_line", f"{what} needs a debit or a credit above zero, not both."
-        )
-    if line.currency is not None and line.currency != currency:
-        raise reject(
-            journal_type,
-            "mixed_currencies",
-            f"{what} is in {line.currency} but the entry is in {currency}: one currency per entry.",
-        )
-
-
-def _accounts_of(
-    organization_id: str, journal_type: str, currency: str, lines: Sequence[LineInput]
-) -> dict[str, Account]:
-    wanted = {_canonical_id(line.account_id) for line in lines}
-    found = {
-        str(account.id): account
-        for account in Account.objects.filter(
-            organization_id=organization_id, id__in=_valid_ids(wanted)
-        )
-    }
-    missing = sorted(wanted - found.keys())
-    if missing:
-        raise reject(
-            journal_type,
-            "unknown_account",
-            f"No account {', '.join(missing)} in this organisation's chart of accounts.",
-        )
-    for account in found.values():
-        if account.currency and account.currency != currency:
-            raise reject(
-                journal_type,
-                "mixed_currencies",
-                f"Account {account.code} holds {account.currency} only; the entry is in {currency}.",
-            )
-    return found
-
-
-def _canonical_id(value: uuid.UUID | str) -> str:
-    """An account id as ``str(UUID)``; a value that is no UUID stays as given (and is unknown)."""
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        return str(value)
-
-
-def _valid_ids(values: set[str]) -> list[uuid.UUID]:
-    ids = []
-    for value in values:
-        try:
-            ids.append(uuid.UUID(value))
-        except ValueError:
-            pass
-    return ids
 
 
 def _posted_from(organization_id: str, source: str, reference: str) -> JournalEntry | None:
