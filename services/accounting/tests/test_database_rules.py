@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from ledger import chart
+from ledger.bookings import sale_book
 from ledger.models import Account, JournalEntry, JournalLine
-from ledger.services import chart_ensure_default
+from ledger.rules import LineInput
+from ledger.services import chart_ensure_default, entry_post, entry_reverse
 
 from .conftest import new_id
 
@@ -98,3 +102,47 @@ def test_posted_entries_are_never_updated_or_deleted():
         with pytest.raises(IntegrityError, match="never updated or deleted"):
             with transaction.atomic():
                 change()
+
+
+def concurrently(func, times: int = 2) -> list:
+    """Run ``func`` in ``times`` threads at once (each on its own connection); their results."""
+    barrier = threading.Barrier(times)
+
+    def run():
+        barrier.wait()
+        try:
+            return func()
+        except Exception as exc:  # noqa: BLE001 (the test looks at what each thread got)
+            return exc
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(times) as pool:
+        return list(pool.map(lambda _: run(), range(times)))
+
+
+def test_two_concurrent_reversals_post_one():
+    organization_id, cash, revenue = books()
+    entry, _ = entry_post(
+        organization_id=organization_id, journal_type="general", currency="USD",
+        lines=[LineInput(cash.id, debit=Decimal(3)), LineInput(revenue.id, credit=Decimal(3))],
+    )  # fmt: skip
+    results = concurrently(lambda: entry_reverse(entry=entry))
+    assert sorted(type(result).__name__ for result in results) == ["Conflict", "JournalEntry"]
+    assert JournalEntry.objects.filter(reversal_of=entry).count() == 1
+
+
+def test_the_same_sale_booked_concurrently_posts_once():
+    organization_id, _, _ = books()
+    transaction_id = new_id()
+    results = concurrently(
+        lambda: sale_book(
+            organization_id=organization_id,
+            transaction_id=transaction_id,
+            amount="12.5",
+            currency="CDF",
+            transaction_date="2026-03-01T10:00:00Z",
+        )  # fmt: skip
+    )
+    assert len({result.id for result in results}) == 1
+    assert JournalEntry.objects.filter(source_reference=transaction_id).count() == 1
