@@ -1,0 +1,173 @@
+"""The ledger's writes: the chart of accounts, posting an entry, reversing one.
+
+Every double-entry rule is checked first (:mod:`ledger.rules`), so a refusal is a clear 400
+naming what is wrong; the database holds the same rules again (constraints, and on PostgreSQL a
+deferred trigger that checks every entry balances at commit) for code that bypasses this module.
+Posting moves the accounting metrics; bookings of other services' events are in
+:mod:`ledger.bookings`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from ledger import chart, observe
+from ledger.errors import Conflict
+from ledger.models import Account, EntrySource, JournalEntry, JournalLine, JournalType
+from ledger.rules import LineInput, canonical_id, check_entry
+
+__all__ = ["LineInput", "account_create", "chart_ensure_default", "entry_post", "entry_reverse"]
+
+logger = logging.getLogger(__name__)
+
+
+def chart_ensure_default(*, organization_id: str) -> None:
+    """Create the organisation's default chart of accounts unless it exists (race-safe)."""
+    if Account.objects.filter(organization_id=organization_id, code=chart.CASH).exists():
+        return
+    accounts = [
+        Account(organization_id=organization_id, code=item.code, name=item.name, type=item.type)
+        for item in chart.DEFAULT_CHART
+    ]
+    Account.objects.bulk_create(accounts, ignore_conflicts=True)
+
+
+def account_create(
+    *, organization_id: str, code: str, name: str, type: str, currency: str | None = None
+) -> Account:
+    # The default chart first: a user's own account must never take one of its codes.
+    chart_ensure_default(organization_id=organization_id)
+    duplicate = ValidationError({"code": [f"This organisation already has an account {code}."]})
+    if Account.objects.filter(organization_id=organization_id, code=code).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            return Account.objects.create(
+                organization_id=organization_id, code=code, name=name, type=type, currency=currency
+            )
+    except IntegrityError:  # the same code created concurrently
+        raise duplicate from None
+
+
+def entry_post(
+    *,
+    organization_id: str,
+    journal_type: str,
+    currency: str,
+    lines: Sequence[LineInput],
+    date: datetime.date | None = None,
+    description: str = "",
+    source: str = EntrySource.API,
+    source_reference: str | None = None,
+    created_by: str = "",
+    reversal_of: JournalEntry | None = None,
+) -> tuple[JournalEntry, bool]:
+    """Post a balanced entry atomically; ``(entry, created)``.
+
+    With a ``source_reference``, posting is idempotent: the entry already posted under the same
+    source and reference is returned with ``created=False`` and nothing is written.
+    """
+    if source_reference is not None:
+        existing = _posted_from(organization_id, source, source_reference)
+        if existing is not None:
+            return existing, False
+    chart_ensure_default(organization_id=organization_id)
+    accounts, total = check_entry(
+        organization_id=organization_id, journal_type=journal_type, currency=currency, lines=lines
+    )
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                organization_id=organization_id,
+                journal_type=journal_type,
+                currency=currency,
+                description=description,
+                date=date or timezone.localdate(),
+                source=source,
+                source_reference=source_reference,
+                reversal_of=reversal_of,
+                created_by=created_by,
+            )
+            JournalLine.objects.bulk_create(
+                JournalLine(
+                    entry=entry,
+                    account=accounts[canonical_id(line.account_id)],
+                    debit=line.debit,
+                    credit=line.credit,
+                    description=line.description,
+                )
+                for line in lines
+            )
+    except IntegrityError:
+        # The same source reference posted concurrently: the other posting won.
+        existing = source_reference and _posted_from(organization_id, source, source_reference)
+        if not existing:
+            raise
+        return existing, False
+    observe.entry_posted(entry, {account.type for account in accounts.values()}, total)
+    logger.info("journal entry %s posted (%s)", entry.id, entry.journal_type)
+    return entry, True
+
+
+def entry_reverse(
+    *,
+    entry: JournalEntry,
+    created_by: str = "",
+    date: datetime.date | None = None,
+    description: str = "",
+) -> JournalEntry:
+    """Post the mirror image of ``entry`` (debits and credits swapped), once only."""
+    with transaction.atomic():
+        # The lock makes two concurrent reversals queue; the second finds the first.
+        original = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+        if original.journal_type == JournalType.REVERSAL:
+            raise Conflict(
+                f"Entry {original.id} is a reversal; post a new entry instead of reversing it.",
+                code="cannot_reverse_reversal",
+            )
+        done = JournalEntry.objects.filter(reversal_of=original).first()
+        if done is not None:
+            raise _already_reversed(original, done)
+        reversal, created = entry_post(
+            organization_id=original.organization_id,
+            journal_type=JournalType.REVERSAL,
+            currency=original.currency,
+            lines=[
+                LineInput(
+                    account_id=line.account_id,
+                    debit=line.credit,
+                    credit=line.debit,
+                    description=line.description,
+                )
+                for line in original.lines.all()
+            ],
+            date=date,
+            description=description or f"Reversal of entry {original.id}",
+            source=EntrySource.REVERSAL,
+            source_reference=str(original.id),
+            created_by=created_by,
+            reversal_of=original,
+        )
+        if not created:
+            raise _already_reversed(original, reversal)
+    return reversal
+
+
+def _posted_from(organization_id: str, source: str, reference: str) -> JournalEntry | None:
+    return JournalEntry.objects.filter(
+        organization_id=organization_id, source=source, source_reference=reference
+    ).first()
+
+
+def _already_reversed(original: JournalEntry, reversal: JournalEntry) -> Conflict:
+    return Conflict(
+        f"Entry {original.id} was already reversed by entry {reversal.id}.",
+        code="already_reversed",
+        reversed_by=str(reversal.id),
+    )
