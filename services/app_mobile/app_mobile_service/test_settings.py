@@ -5,7 +5,6 @@ check error (``wanzo_events.E006``): the tests opt in explicitly, the service ne
 """
 
 from app_mobile_service.settings import *  # noqa: F403
-
 from wanzo_common.api.keys import with_test_keys
 
 WANZO_EVENTS = {**WANZO_EVENTS, "ALLOW_MOCK": True}  # noqa: F405
@@ -14,3 +13,5 @@ WANZO_EVENTS = {**WANZO_EVENTS, "ALLOW_MOCK": True}  # noqa: F405
 SIMPLE_JWT = with_test_keys(SIMPLE_JWT)  # noqa: F405
 # Tests hash many passwords: the cheapest hasher (production's Argon2 has its own test).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Push notifications kept in push.providers.locmem.outbox (emptied before every test).
+WANZO_PUSH = {**WANZO_PUSH, "PROVIDER": "locmem"}  # noqa: F405
