@@ -87,7 +87,7 @@ def _conflict(record: SyncRecord) -> ItemResult:
 def _validate(data_type: str, payload: dict[str, Any]) -> tuple[dict, dict]:
     serializer = PAYLOADS[data_type](data=payload)
     if not serializer.is_valid():
-        return {}, dict(serializer.errors)
+        return {}, serializer.errors
     return dict(serializer.data), {}
 
 
@@ -99,11 +99,12 @@ def _sale_apply(*, organization_id: str, user_id: str, item: dict[str, Any]) -> 
         return rejected({"operation": [message]}, record_id=record_id)
     payload = dict(item["payload"])
     if record_id:
-        if str(payload.setdefault("transaction_id", record_id)) != record_id:
-            return rejected({"payload": {"transaction_id": ["Differs from record_id."]}}, record_id)
+        payload.setdefault("transaction_id", record_id)
     incoming = SaleCreateSerializer(data=payload)
     if not incoming.is_valid():
-        return rejected({"payload": dict(incoming.errors)}, record_id=record_id)
+        return rejected({"payload": incoming.errors}, record_id=record_id)
+    if record_id and str(incoming.validated_data["transaction_id"]) != record_id:
+        return rejected({"payload": {"transaction_id": ["Differs from record_id."]}}, record_id)
     data = incoming.validated_data
     try:
         sale, created = sale_record(organization_id=organization_id, user_id=user_id, **data)

@@ -24,8 +24,25 @@ def applied(record_id: str, version: int) -> ItemResult:
     return ItemResult(Status.APPLIED, record_id=record_id, version=version)
 
 
-def rejected(errors: dict[str, Any], record_id: str | None = None) -> ItemResult:
-    return ItemResult(Status.REJECTED, record_id=record_id, errors=errors)
+def rejected(errors: Any, record_id: str | None = None) -> ItemResult:
+    return ItemResult(Status.REJECTED, record_id=record_id, errors=plain_errors(errors))
+
+
+def plain_errors(errors: Any) -> Any:
+    """DRF's errors as plain JSON, safe to store and replay.
+
+    Its messages may quote the input: a NUL character (which PostgreSQL's jsonb refuses) or
+    a megabyte of text. Both are cut here.
+    """
+    if isinstance(errors, dict):
+        return {_text(key, 100): plain_errors(value) for key, value in errors.items()}
+    if isinstance(errors, list | tuple):
+        return [plain_errors(value) for value in errors]
+    return _text(errors, 300)
+
+
+def _text(value: Any, limit: int) -> str:
+    return str(value).replace("\x00", "")[:limit]
 
 
 def conflict(record_id: str, *, version: int, deleted: bool, payload: dict) -> ItemResult:

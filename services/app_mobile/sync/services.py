@@ -15,7 +15,7 @@ from typing import Any
 from app_mobile_service.metrics import SYNC_OPERATIONS
 from django.db import IntegrityError, transaction
 
-from sync.models import DataType, Status, SyncOperation
+from sync.models import DataType, Operation, Status, SyncOperation
 from sync.records import record_apply
 from sync.results import ItemResult, rejected
 from sync.serializers import SyncItemSerializer
@@ -43,15 +43,15 @@ def sync_item_apply(
     item = serializer.validated_data if valid else {}
     client_id = _client_id(raw.get("id"))
     data_type = raw.get("data_type") if raw.get("data_type") in DataType.values else None
-    operation = raw.get("operation") if isinstance(raw.get("operation"), str) else None
+    operation = raw.get("operation") if raw.get("operation") in Operation.values else None
     answer: dict[str, Any]
     if client_id is None:  # nothing to remember it by: answered, not stored
-        answer = rejected(dict(serializer.errors)).as_dict()
+        answer = rejected(serializer.errors).as_dict()
     else:
         with transaction.atomic():
             answer = _claim_and_apply(
                 organization_id, user_id, client_id, data_type, operation, item,
-                rejected(dict(serializer.errors)) if not valid else None,
+                rejected(serializer.errors) if not valid else None,
             )  # fmt: skip
     SYNC_OPERATIONS.labels(
         sync_type=SYNC_TYPE, status=answer["status"], data_type=data_type or "unknown"
@@ -60,7 +60,7 @@ def sync_item_apply(
         "index": index,
         "id": str(client_id) if client_id else None,
         "data_type": data_type,
-        "operation": operation[:16] if operation else None,
+        "operation": operation,
         "original_status": None,
         **answer,
     }
@@ -82,7 +82,7 @@ def _claim_and_apply(
         with transaction.atomic():
             claim = SyncOperation.objects.create(
                 organization_id=organization_id, client_id=client_id, user_id=user_id,
-                data_type=data_type or "", operation=(operation or "")[:16], status=Status.REJECTED,
+                data_type=data_type or "", operation=operation or "", status=Status.REJECTED,
                 client_timestamp=item.get("client_timestamp"),
             )  # fmt: skip
     except IntegrityError:  # claimed by a concurrent request meanwhile
