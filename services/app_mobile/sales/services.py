@@ -62,6 +62,7 @@ def sale_record(
     return sale, True
 
 
+@transaction.atomic
 def sale_settle(
     *, transaction_id: str, succeeded: bool, event_id: str, reason: str = ""
 ) -> Sale | None:

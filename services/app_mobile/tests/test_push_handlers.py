@@ -108,3 +108,10 @@ def test_nothing_is_pushed_for_a_change_that_rolls_back(push_outbox, user_id):
     assert push_outbox == [] and Notification.objects.count() == 0
     notification_send(user_id=user_id, notification_type="test", priority="normal", title="x")
     assert len(push_outbox) == 1  # outside a transaction: delivered at once
+
+
+def test_a_deleted_user_devices_stop(client, user_id, deliver, push_outbox):
+    register(client, "phone-1")
+    deliver("user.deleted", {"userId": user_id})
+    assert Device.objects.filter(user_id=user_id, active=True).count() == 0
+    assert push_outbox == []
