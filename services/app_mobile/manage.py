@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for the app_mobile service."""
+
 import os
 import sys
 

@@ -13,3 +13,5 @@ WANZO_EVENTS = {**WANZO_EVENTS, "ALLOW_MOCK": True}  # noqa: F405
 SIMPLE_JWT = with_test_keys(SIMPLE_JWT)  # noqa: F405
 # Tests hash many passwords: the cheapest hasher (production's Argon2 has its own test).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Push notifications kept in push.providers.locmem.outbox (emptied before every test).
+WANZO_PUSH = {**WANZO_PUSH, "PROVIDER": "locmem"}  # noqa: F405

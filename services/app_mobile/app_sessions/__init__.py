@@ -1,0 +1,1 @@
+"""App sessions: a phone opens and closes the app (``app_sessions_total``)."""

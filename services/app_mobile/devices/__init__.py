@@ -1,0 +1,1 @@
+"""Devices registered for push notifications, and the users known in each organisation."""

@@ -1,0 +1,48 @@
+"""System checks for ``WANZO_PUSH``: a misconfigured provider fails at start-up, not at send.
+
+Stable ids (documented in the service's README):
+- ``wanzo_push.E001`` unknown or unimportable provider (with a "did you mean").
+- ``wanzo_push.E002`` the provider is missing configuration (e.g. webpush without VAPID keys).
+- ``wanzo_push.E003`` unknown ``WANZO_PUSH`` key (a typo would be silently ignored).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
+
+from push.conf import DEFAULTS, app_settings
+
+
+@register("wanzo_push")
+def check_push_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    app_settings.reload()  # checks must see the settings as they are now
+    errors = _check_keys()
+    from push.providers import resolve_provider
+
+    try:
+        cls = resolve_provider(str(app_settings.PROVIDER))
+    except ImproperlyConfigured as exc:
+        return [*errors, Error(str(exc), id="wanzo_push.E001")]
+    options = {name: getattr(app_settings, name) for name in DEFAULTS}
+    for problem in cls(options=options).check():
+        errors.append(Error(f"WANZO_PUSH: {problem}.", id="wanzo_push.E002"))
+    return errors
+
+
+def _check_keys() -> list[Error]:
+    errors = []
+    for key in app_settings.user_settings:
+        if key not in DEFAULTS:
+            hint = difflib.get_close_matches(key, DEFAULTS, n=1)
+            errors.append(
+                Error(
+                    f"Unknown WANZO_PUSH setting {key!r}.",
+                    hint=f"Did you mean {hint[0]!r}?" if hint else f"Known: {sorted(DEFAULTS)}.",
+                    id="wanzo_push.E003",
+                )
+            )
+    return errors

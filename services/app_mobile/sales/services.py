@@ -1,0 +1,124 @@
+"""Writes: record a sale (and publish ``transaction.created`` with it), settle it.
+
+Recording is idempotent by the phone's transaction id: the same id from the same organisation
+returns the sale already recorded (``created`` false) and publishes nothing; the same id from
+another organisation is refused. Settling happens once; a second answer for a settled sale
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date as Date
+from decimal import Decimal
+
+from devices.services import member_record
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from push.models import NotificationType, Priority
+from push.services import notification_send
+
+from sales.models import Sale, SaleStatus
+from wanzo_common.events import publish
+from wanzo_common.money import format_amount
+
+logger = logging.getLogger(__name__)
+
+
+class TransactionIdTaken(Exception):
+    """The transaction id is already another organisation's sale."""
+
+
+def sale_record(
+    *,
+    organization_id: str,
+    user_id: str,
+    transaction_id: uuid.UUID,
+    amount: Decimal,
+    currency: str,
+    category: str,
+    date: Date,
+    description: str = "",
+) -> tuple[Sale, bool]:
+    """Record the sale and publish ``transaction.created`` in one transaction."""
+    existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            sale = Sale.objects.create(
+                transaction_id=transaction_id, organization_id=organization_id, user_id=user_id,
+                amount=amount, currency=currency, category=category, description=description,
+                date=date,
+            )  # fmt: skip
+            member_record(user_id=user_id, organization_id=organization_id)
+            publish("transaction.created", _created_payload(sale))
+    except IntegrityError:  # the same id recorded concurrently
+        existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
+        if existing is None:
+            raise
+        return existing, False
+    return sale, True
+
+
+@transaction.atomic
+def sale_settle(
+    *, transaction_id: str, succeeded: bool, event_id: str, reason: str = ""
+) -> Sale | None:
+    """Accounting's answer: complete or fail the sale and tell its user (None: not a sale)."""
+    try:
+        key = uuid.UUID(str(transaction_id))
+    except ValueError:
+        return None  # another service's transaction (a subscription charge): not ours
+    sale = Sale.objects.select_for_update().filter(transaction_id=key).first()
+    if sale is None:
+        return None
+    if sale.status != SaleStatus.PENDING:
+        if sale.status != (SaleStatus.COMPLETED if succeeded else SaleStatus.FAILED):
+            logger.warning("contradictory answer for settled sale id=%s", sale.pk)
+        return sale
+    sale.status = SaleStatus.COMPLETED if succeeded else SaleStatus.FAILED
+    sale.failure_reason = "" if succeeded else reason[:500]
+    sale.settled_at = timezone.now()
+    sale.save(update_fields=["status", "failure_reason", "settled_at"])
+    _notify_settled(sale, event_id=event_id)
+    return sale
+
+
+def _existing(*, transaction_id: uuid.UUID, organization_id: str) -> Sale | None:
+    sale = Sale.objects.filter(transaction_id=transaction_id).first()
+    if sale is not None and sale.organization_id != organization_id:
+        raise TransactionIdTaken(str(transaction_id))
+    return sale
+
+
+def _created_payload(sale: Sale) -> dict:
+    return {
+        "transactionId": str(sale.transaction_id),
+        "companyId": sale.organization_id,
+        "userId": sale.user_id,
+        "amount": format_amount(Decimal(sale.amount)),
+        "currency": sale.currency,
+        "category": sale.category,
+        "description": sale.description,
+        "transactionDate": f"{sale.date.isoformat()}T00:00:00Z",
+        "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def _notify_settled(sale: Sale, *, event_id: str) -> None:
+    shown = f"{format_amount(Decimal(sale.amount).normalize())} {sale.currency}"
+    completed = sale.status == SaleStatus.COMPLETED
+    notification_send(
+        user_id=sale.user_id,
+        organization_id=sale.organization_id,
+        notification_type=NotificationType.TRANSACTION,
+        priority=Priority.NORMAL if completed else Priority.HIGH,
+        title="Sale recorded" if completed else "Sale not recorded",
+        body=f"Your sale of {shown} was booked."
+        if completed
+        else f"Your sale of {shown} could not be booked.",
+        data={"transactionId": str(sale.transaction_id), "status": sale.status},
+        event_id=event_id,
+    )

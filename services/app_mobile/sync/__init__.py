@@ -1,0 +1,1 @@
+"""Offline sync: a phone sends the changes it made offline; each is applied exactly once."""

@@ -1,0 +1,90 @@
+"""Fixtures of the app_mobile suite: the push outbox, API clients, delivering events."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from push.providers import locmem
+
+from wanzo_common.api.testing import api_client
+
+
+@pytest.fixture(autouse=True)
+def _empty_push_outbox():
+    """As Django empties ``mail.outbox``: every test starts with an empty push outbox."""
+    locmem.reset()
+    yield
+    locmem.reset()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Requests made outside Django's test client (schemathesis's WSGI calls) must not close
+    the test's database connection at request end, as Django's own test client ensures: on
+    PostgreSQL, ``close_old_connections`` closes a connection inside a transaction (the test's).
+    """
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def push_outbox() -> list:
+    return locmem.outbox
+
+
+@pytest.fixture
+def org_id() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def user_id() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def client(user_id, org_id):
+    """The phone's user: an SME owner of ``org_id``."""
+    return api_client(user_id=user_id, role="SME_OWNER", organization_id=org_id)
+
+
+@pytest.fixture
+def other_client():
+    """A user of another organisation."""
+    return api_client(role="SME_OWNER", organization_id=str(uuid.uuid4()))
+
+
+@pytest.fixture
+def deliver(events_outbox, django_capture_on_commit_callbacks):
+    """``deliver("transaction.completed", {...})``: publish as another service would, then run
+    this service's handlers over it (and the pushes they leave for after the commit)."""
+
+    def deliver_one(type_name: str, data: dict):
+        from wanzo_common.events import publish
+
+        with django_capture_on_commit_callbacks(execute=True):
+            event = publish(type_name, data)
+            events_outbox.deliver()
+        return event
+
+    return deliver_one
+
+
+def sale_body(**overrides) -> dict:
+    body = {
+        "transaction_id": str(uuid.uuid4()),
+        "amount": "1500.50",
+        "currency": "XOF",
+        "category": "retail",
+        "description": "two bags of rice",
+        "date": "2026-01-15",
+    }
+    body.update(overrides)
+    return body

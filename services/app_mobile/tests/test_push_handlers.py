@@ -1,0 +1,117 @@
+"""Events in: subscription.* and user.status_changed become notifications on the right devices."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from devices.models import Device
+from django.db import transaction
+from push.models import Notification
+from push.services import notification_send
+
+from wanzo_common.api.testing import api_client
+from wanzo_common.monitoring.testing import assert_metric_delta
+
+pytestmark = pytest.mark.django_db
+
+
+def register(client, token: str) -> dict:
+    return client.post("/api/devices/", {"platform": "android", "push_token": token},
+                       format="json").json()  # fmt: skip
+
+
+def subscription_created(org_id: str) -> dict:
+    return {"entityId": org_id, "entityType": "sme", "plan": "premium", "status": "active",
+            "amount": "50.0000", "currency": "USD"}  # fmt: skip
+
+
+def test_subscription_events_notify_every_known_user_of_the_organisation(
+    client, org_id, deliver, push_outbox
+):
+    register(client, "owner-phone")
+    colleague = api_client(role="SME_USER", organization_id=org_id)
+    colleague.post("/api/sessions/", {"device_os": "ios", "app_version": "1.2"}, format="json")
+    stranger = api_client(role="SME_OWNER", organization_id=str(uuid.uuid4()))
+    register(stranger, "stranger-phone")
+
+    with (
+        assert_metric_delta("push_notifications_sent_total", 1, notification_type="subscription",
+                            priority="normal", result="sent"),
+        assert_metric_delta("push_notifications_sent_total", 1, notification_type="subscription",
+                            priority="normal", result="no_device"),
+    ):  # fmt: skip
+        deliver("subscription.created", subscription_created(org_id))
+
+    assert len(push_outbox) == 1  # the owner's phone; the colleague has no device yet
+    assert client.get("/api/notifications/").json()["results"][0]["body"].endswith("premium plan.")
+    assert colleague.get("/api/notifications/").json()["count"] == 1
+    assert stranger.get("/api/notifications/").json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("type_name", "data", "priority"),
+    [
+        ("subscription.changed", {"previousPlan": "free", "newPlan": "basic", "status": "active"},
+         "normal"),
+        ("subscription.cancelled", {"plan": "basic"}, "high"),
+        ("subscription.expired", {"plan": "basic", "expiredAt": "2026-01-01T00:00:00Z"}, "high"),
+    ],
+)  # fmt: skip
+def test_every_subscription_event_notifies(client, org_id, deliver, type_name, data, priority):
+    register(client, "phone")
+    with assert_metric_delta("push_notifications_sent_total", 1, notification_type="subscription",
+                             priority=priority, result="sent"):  # fmt: skip
+        deliver(type_name, {"entityId": org_id, "entityType": "sme", **data})
+
+
+def test_a_redelivered_event_notifies_once(client, org_id, events_outbox, push_outbox,
+                                           django_capture_on_commit_callbacks):  # fmt: skip
+    from push.handlers import on_subscription_event
+
+    from wanzo_common.events import publish
+
+    register(client, "phone")
+    event = publish("subscription.created", subscription_created(org_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        on_subscription_event(event)
+        on_subscription_event(event)  # the inbox would stop this; the unique key does too
+    assert len(push_outbox) == 1
+    assert Notification.objects.count() == 1
+
+
+def test_deactivated_user_is_told_then_their_devices_stop(client, user_id, deliver, push_outbox):
+    register(client, "phone-1")
+    register(client, "phone-2")
+    data = {"userId": user_id, "previousStatus": "active", "newStatus": "inactive"}
+    with assert_metric_delta("push_notifications_sent_total", 1, notification_type="account",
+                             priority="high", result="sent"):  # fmt: skip
+        deliver("user.status_changed", data)
+    assert len(push_outbox) == 2  # the last message reached both phones
+    assert Device.objects.filter(user_id=user_id, active=True).count() == 0
+    assert client.get("/api/notifications/?type=account").json()["count"] == 1
+
+
+def test_reactivation_notifies_and_keeps_devices(client, user_id, deliver):
+    register(client, "phone-1")
+    deliver("user.status_changed", {"userId": user_id, "previousStatus": "inactive",
+                                    "newStatus": "active"})  # fmt: skip
+    assert Device.objects.filter(user_id=user_id, active=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_pushed_for_a_change_that_rolls_back(push_outbox, user_id):
+    Device.objects.create(user_id=user_id, platform="android", token="t", token_hash="h")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notification_send(user_id=user_id, notification_type="test", priority="normal", title="x")
+        raise RuntimeError("the handler failed")
+    assert push_outbox == [] and Notification.objects.count() == 0
+    notification_send(user_id=user_id, notification_type="test", priority="normal", title="x")
+    assert len(push_outbox) == 1  # outside a transaction: delivered at once
+
+
+def test_a_deleted_user_devices_stop(client, user_id, deliver, push_outbox):
+    register(client, "phone-1")
+    deliver("user.deleted", {"userId": user_id})
+    assert Device.objects.filter(user_id=user_id, active=True).count() == 0
+    assert push_outbox == []
