@@ -18,11 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 def format_alert(alert: dict) -> str:
     labels = alert.get("labels", {})
     where = " ".join(
-        f"{key}={value}" for key, value in sorted(labels.items()) if key not in {"alertname", "severity"}
+        f"{key}={value}"
+        for key, value in sorted(labels.items())
+        if key not in {"alertname", "severity"}
     )
     summary = alert.get("annotations", {}).get("summary", "")
     status = alert.get("status", "?").upper()
-    return f"{status} {labels.get('severity', '-')} {labels.get('alertname', '?')} {where} - {summary}"
+    return (
+        f"{status} {labels.get('severity', '-')} {labels.get('alertname', '?')} {where} - {summary}"
+    )
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -51,7 +51,9 @@ def alert_rules() -> list[dict]:
 
 
 def recorded_names() -> set[str]:
-    return {rule["record"] for group in rule_groups() for rule in group["rules"] if "record" in rule}
+    return {
+        rule["record"] for group in rule_groups() for rule in group["rules"] if "record" in rule
+    }
 
 
 def rule_expressions() -> list[tuple[str, str]]:
@@ -136,7 +138,9 @@ def readme_metric_names() -> set[str]:
             kind = cells[index + 1].split()[0] if cells[index + 1] else ""
             if match and kind.split("/")[0] in {"counter", "histogram", "gauge"}:
                 name = match.group(1)
-                names |= PROCESS_METRICS if name == "process_*" else _samples(name, kind.split("/")[0])
+                names |= (
+                    PROCESS_METRICS if name == "process_*" else _samples(name, kind.split("/")[0])
+                )
                 break
     return names
 

@@ -95,8 +95,11 @@ def system(tmp_path_factory):
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
         )  # fmt: skip
     try:
-        for service, p in ports.items():
-            for url in (f"http://127.0.0.1:{p.app}/healthz", f"http://127.0.0.1:{p.events}/metrics"):
+        for p in ports.values():
+            for url in (
+                f"http://127.0.0.1:{p.app}/healthz",
+                f"http://127.0.0.1:{p.events}/metrics",
+            ):
                 wait_for(lambda url=url: answers(url) == 200, url, proc=proc, log=log, timeout=120)
         yield ports
     finally:

@@ -115,7 +115,9 @@ def admin() -> Dashboard:
 
 
 def accounting() -> Dashboard:
-    board = red_row(dashboard("wanzo-accounting", "Wanzo accounting", tags=["service"]), "accounting")
+    board = red_row(
+        dashboard("wanzo-accounting", "Wanzo accounting", tags=["service"]), "accounting"
+    )
     value_q = 'histogram_quantile({q}, sum by (transaction_type, le) (rate(transaction_value_bucket{{job="accounting"}}[$__rate_interval])))'
     return (
         board.with_row(Row("Ledger"))
@@ -139,7 +141,9 @@ def auth() -> Dashboard:
 
 
 def app_mobile() -> Dashboard:
-    board = red_row(dashboard("wanzo-app-mobile", "Wanzo app mobile", tags=["service"]), "app_mobile")
+    board = red_row(
+        dashboard("wanzo-app-mobile", "Wanzo app mobile", tags=["service"]), "app_mobile"
+    )
     conflicts = (
         'sum(rate(sync_operations_total{job="app_mobile", status="conflict"}[$__rate_interval]))'
         ' / sum(rate(sync_operations_total{job="app_mobile"}[$__rate_interval]))'
