@@ -6,6 +6,8 @@
 #   make lint    ruff
 #   make bench   every bench/*.py
 #   make kafka   a real Apache Kafka on 127.0.0.1:9092, in the foreground (a JDK and Maven)
+#   make monitor Prometheus and Alertmanager (Debian's packages) scraping `make up`, in the foreground
+#   make monitoring-check  the monitoring stack's static checks (promtool, amtool, docker-compose)
 #   make clean   caches and build leftovers (make distclean also removes .venv)
 
 PYTHON ?= python3
@@ -18,7 +20,7 @@ PIP := $(PY) -m pip -qq --disable-pip-version-check
 # Each service's pytest.ini names its settings; an inherited value would override it.
 unexport DJANGO_SETTINGS_MODULE
 
-.PHONY: up test lint bench kafka clean distclean venv
+.PHONY: up test lint bench kafka clean distclean venv monitor monitoring-check
 
 venv: $(STAMP)
 
@@ -59,6 +61,12 @@ bench: $(STAMP)
 
 kafka:
 	deploy/kafka/start.sh
+
+monitor: $(STAMP)
+	deploy/monitoring/monitor.sh
+
+monitoring-check: $(STAMP)
+	deploy/monitoring/check.sh
 
 clean:
 	rm -rf .tox .pytest_cache .ruff_cache build *.egg-info

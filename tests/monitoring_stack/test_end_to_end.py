@@ -1,0 +1,249 @@
+"""End to end: the four services under ``manage_all.py up``, scraped by a real Prometheus.
+
+``up`` runs from a copy of the repo (each service's ports in its ``.env``, SQLite databases in a
+temporary directory, the dev broker); Prometheus (Debian's ``prometheus``) runs on loopback with
+the project's rule files and a scrape config rendered for the ports in use. After some traffic,
+everything is asserted through Prometheus's HTTP API: every target up, every rule group loaded
+and evaluated without error, every metric name of the rules and dashboards in the live scrape,
+every dashboard query accepted. Skipped when ``prometheus`` is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from wanzo_common.ports import SERVICES, ServicePorts
+
+from ..devserver.helpers import free_ports, wait_for
+from ..test_manage_all import answers, stop_up
+from . import stack
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs prometheus (Debian)"),
+]
+
+# Domain metrics whose services are not merged yet: their names are fixed by the README, but no
+# service exports them today. Empty this set as the services land.
+DOMAIN_METRICS_NOT_MERGED_YET = {
+    "user_management_operations_total", "configuration_changes_total",
+    "journal_entries_created_total", "transaction_value_bucket", "transaction_value_count",
+    "transaction_value_sum", "account_balance",
+    "login_attempts_total", "token_generation_total", "auth_failures_total",
+    "app_sessions_total", "push_notifications_sent_total", "sync_operations_total",
+}  # fmt: skip
+# Series `make up` cannot show, whatever the traffic: it runs no Celery worker, its outbox relay
+# serves no metrics port, nothing is dead-lettered and the broker raises no client error.
+ABSENT_UNDER_MAKE_UP = {
+    "kafka_events_published_total": (
+        "today only the relay and `events publish` one-offs publish, and neither serves a metrics"
+        " port under make up (a server publishing into its outbox counts `queued`: the demo will)"
+    ),
+    "celery_tasks_total": "no Celery worker under make up",
+    "celery_task_duration_seconds_bucket": "no Celery worker under make up",
+    "kafka_dead_letters_total": "nothing is dead-lettered by healthy traffic",
+    "kafka_client_errors_total": "the dev broker raises no client error",
+}
+SCRAPE_INTERVAL = "1s"
+
+
+def send_traffic(apps: dict[str, int], *, rounds: int = 5) -> None:
+    """Requests to every service. To be replaced by ``manage_all.py demo``, which drives every
+    domain flow: keep it this one function."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    for _ in range(rounds):
+        for port in apps.values():
+            for path in ("/healthz", "/readyz", "/api/"):
+                try:
+                    opener.open(f"http://127.0.0.1:{port}{path}", timeout=5).read()
+                except urllib.error.HTTPError:
+                    pass  # a 4xx (the API wants a token) is traffic too
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    """``manage_all.py up`` for the four services; yields each one's ports."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    repo = copy_of_repo(tmp / "repo")
+    numbers = iter(free_ports(3 * len(SERVICES)))
+    ports = {}
+    for service in SERVICES:
+        app, metrics, events = next(numbers), next(numbers), next(numbers)
+        ports[service] = ServicePorts(app=app, metrics=metrics, celery=0, events=events)
+        (repo / "services" / service / ".env").write_text(
+            f"APP_PORT={app}\nPROMETHEUS_PORT={metrics}\nEVENTS_PROMETHEUS_PORT={events}\n"
+            "DJANGO_SECRET_KEY=test-only\n"
+        )
+    env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BROKERS", "USE_KAFKA"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp}/{{service}}.sqlite3"
+    env["KAFKA_STATISTICS_INTERVAL_MS"] = "1000"  # librdkafka gauges within the test's time
+    log = tmp / "up.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(repo / "manage_all.py"), "up"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
+        )  # fmt: skip
+    try:
+        for p in ports.values():
+            for url in (
+                f"http://127.0.0.1:{p.app}/healthz",
+                f"http://127.0.0.1:{p.events}/metrics",
+            ):
+                wait_for(lambda url=url: answers(url) == 200, url, proc=proc, log=log, timeout=120)
+        yield ports
+    finally:
+        stop_up(proc)
+
+
+@pytest.fixture(scope="module")
+def prometheus(system, tmp_path_factory):
+    """A real Prometheus with the project's rules, scraping the system; yields its API URL."""
+    tmp = tmp_path_factory.mktemp("prometheus")
+    scrape_config = stack.load_script("scrape_config")
+    config = scrape_config.render(
+        host="127.0.0.1", roles=("web", "consumer"), services=system,
+        rule_files=[str(path) for path in stack.RULE_FILES], alertmanager=None,
+        scrape_interval=SCRAPE_INTERVAL, evaluation_interval=SCRAPE_INTERVAL,
+    )  # fmt: skip
+    (tmp / "prometheus.yml").write_text(scrape_config.dump(config))
+    (port,) = free_ports(1)
+    log = tmp / "prometheus.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["prometheus", f"--config.file={tmp / 'prometheus.yml'}",
+             f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: answers(f"{url}/-/ready") == 200, "prometheus ready", proc=proc, log=log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def scraped(system, prometheus):
+    """Traffic sent, every target scraped up and every rule group evaluated after it."""
+    send_traffic({service: p.app for service, p in system.items()})
+    sent = time.time()
+    wait_for(lambda: all_targets_up(prometheus), "every target up", timeout=60)
+
+    def evaluated_since_traffic() -> bool:
+        groups = api(prometheus, "rules")["groups"]
+        return all(_timestamp(group["lastEvaluation"]) > sent + 2 for group in groups)
+
+    wait_for(evaluated_since_traffic, "rule evaluations after the traffic", timeout=60)
+    send_traffic({service: p.app for service, p in system.items()}, rounds=1)
+    time.sleep(3)  # a few more scrapes, so rates have two samples on every series
+    return prometheus
+
+
+def test_every_target_is_up(scraped):
+    targets = api(scraped, "targets")["activeTargets"]
+    assert len(targets) == 2 * len(SERVICES)
+    down = [(t["labels"]["job"], t["labels"]["role"], t["lastError"]) for t in targets
+            if t["health"] != "up"]  # fmt: skip
+    assert down == []
+    assert {(t["labels"]["job"], t["labels"]["role"]) for t in targets} == {
+        (service, role) for service in SERVICES for role in ("web", "consumer")
+    }
+
+
+def test_every_rule_group_is_loaded_and_evaluates_without_error(scraped):
+    loaded = {group["name"]: group for group in api(scraped, "rules")["groups"]}
+    assert sorted(loaded) == sorted(group["name"] for group in stack.rule_groups())
+    errors = [
+        (group, rule["name"], rule.get("lastError"))
+        for group, data in loaded.items()
+        for rule in data["rules"]
+        if rule["health"] != "ok" or rule.get("lastError")
+    ]
+    assert errors == []
+    assert sum(len(g["rules"]) for g in loaded.values()) == sum(
+        len(g["rules"]) for g in stack.rule_groups()
+    )
+
+
+def test_every_metric_name_used_is_in_the_live_scrape(scraped):
+    live = set(api(scraped, "label/__name__/values"))
+    allowed = DOMAIN_METRICS_NOT_MERGED_YET | set(ABSENT_UNDER_MAKE_UP)
+    used = {n for n in stack.used_metric_names() if n not in stack.recorded_names()}
+    missing = sorted(used - live - allowed)
+    assert missing == [], "used in rules or dashboards, absent from the scrape"
+    now_present = sorted(allowed & live)
+    print(f"\nallow-listed names now in the scrape (remove them from the lists): {now_present}")
+
+
+def test_every_dashboard_query_parses(scraped):
+    queries = stack.dashboard_queries()
+    with_data, failures, empty = 0, [], []
+    for board, title, expr in queries:
+        try:
+            result = api(scraped, "query", query=stack.for_prometheus(expr))
+        except AssertionError as exc:
+            failures.append(f"{board}: {title}: {expr}: {exc}")
+            continue
+        with_data += bool(result["result"])
+        if not result["result"]:
+            empty.append(f"{board}: {title}")
+    assert failures == []
+    print(f"\ndashboard queries returning data: {with_data} of {len(queries)}; without data:")
+    print("\n".join(f"  {line}" for line in empty))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def api(base: str, path: str, **params: str):
+    """``data`` of a Prometheus API answer; AssertionError with its error when it failed."""
+    url = f"{base}/api/v1/{path}"
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=10) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as exc:
+        body = json.load(exc)
+    assert body.get("status") == "success", f"{body.get('errorType')}: {body.get('error')}"
+    return body["data"]
+
+
+def all_targets_up(base: str) -> bool:
+    targets = api(base, "targets")["activeTargets"]
+    return bool(targets) and all(target["health"] == "up" for target in targets)
+
+
+def _timestamp(value: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def copy_of_repo(target: Path) -> Path:
+    """manage_all.py and the four services copied (up writes their .env), the rest linked."""
+    target.mkdir()
+    shutil.copy2(stack.ROOT / "manage_all.py", target / "manage_all.py")
+    ignore = shutil.ignore_patterns(".env", "*.sqlite3", "__pycache__")
+    for service in SERVICES:
+        shutil.copytree(stack.ROOT / "services" / service, target / "services" / service,
+                        ignore=ignore)  # fmt: skip
+    for shared in ("wanzo_common", "deploy"):
+        (target / shared).symlink_to(stack.ROOT / shared)
+    return target

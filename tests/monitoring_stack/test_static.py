@@ -1,0 +1,92 @@
+"""The monitoring stack's files: fresh generated files, known metric names, complete alerts.
+
+These need no Prometheus; ``deploy/monitoring/check.sh`` runs promtool, amtool and
+docker-compose on the same files.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from . import stack
+
+ALERT_ANNOTATIONS = {"summary", "description", "runbook_url"}
+
+
+def test_committed_dashboards_are_what_the_code_builds():
+    dashboards = stack.load_script("grafana/dashboards")
+    assert dashboards.stale() == [], "run: python deploy/monitoring/grafana/dashboards.py"
+
+
+def test_committed_prometheus_yml_is_what_the_generator_renders():
+    scrape_config = stack.load_script("scrape_config")
+    assert scrape_config.COMMITTED.read_text() == scrape_config.committed_text(), (
+        "run: python deploy/monitoring/scrape_config.py --write"
+    )
+
+
+def test_every_service_has_one_job_and_every_target_a_role():
+    from wanzo_common.ports import SERVICES
+
+    config = yaml.safe_load((stack.MONITORING / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    assert set(jobs) == set(SERVICES)
+    for service, job in jobs.items():
+        roles = [group["labels"]["role"] for group in job["static_configs"]]
+        assert roles == ["web", "consumer"], service
+        ports = {target.rsplit(":", 1)[1] for g in job["static_configs"] for target in g["targets"]}
+        assert ports == {str(SERVICES[service].metrics), str(SERVICES[service].events)}
+
+
+def test_every_metric_name_in_rules_and_dashboards_is_exported_or_recorded():
+    exported, recorded = stack.exported_metric_names(), stack.recorded_names()
+    unknown = {
+        name: sorted(where)
+        for name, where in stack.used_metric_names().items()
+        if name not in exported and name not in recorded
+    }
+    assert unknown == {}, "names no service exports and no rule records"
+
+
+def test_the_metric_name_parser_finds_names_and_nothing_else():
+    expr = (
+        'histogram_quantile(0.95, sum by (job, le) (rate(a_bucket{route!~"x|y"}[$__rate_interval])))'
+        " / on (job) group_left b:c:rate5m > 1e6 and time() - d offset 5m unless vector(0)"
+    )
+    assert stack.metric_names(expr) == {"a_bucket", "b:c:rate5m", "d"}
+
+
+def test_there_are_at_least_twelve_alerts_each_with_severity_and_annotations():
+    alerts = stack.alert_rules()
+    assert len(alerts) >= 12
+    for rule in alerts:
+        assert rule["labels"]["severity"] in {"critical", "warning"}, rule["alert"]
+        assert ALERT_ANNOTATIONS <= set(rule["annotations"]), rule["alert"]
+
+
+def test_every_alert_has_a_runbook_with_the_three_parts_listed_in_the_index():
+    index = (stack.RUNBOOKS / "README.md").read_text()
+    for rule in stack.alert_rules():
+        name = rule["alert"]
+        assert rule["annotations"]["runbook_url"] == f"deploy/runbooks/{name}.md"
+        text = (stack.RUNBOOKS / f"{name}.md").read_text()
+        for part in ("**Means.**", "**Confirm.**", "**Fix.**"):
+            assert part in text, f"{name}.md lacks {part}"
+        assert f"[{name}.md]({name}.md)" in index
+    assert "## Left without an alert, on purpose" in index
+
+
+def _unit_test_cases() -> dict[str, set[bool]]:
+    """Alert name -> {True if some case expects it firing, False if some expects silence}."""
+    cases: dict[str, set[bool]] = {}
+    for path in sorted((stack.MONITORING / "tests").glob("*.yml")):
+        for test in yaml.safe_load(path.read_text())["tests"]:
+            for case in test.get("alert_rule_test", []):
+                cases.setdefault(case["alertname"], set()).add(bool(case.get("exp_alerts")))
+    return cases
+
+
+@pytest.mark.parametrize("alert", [rule["alert"] for rule in stack.alert_rules()])
+def test_every_alert_has_a_unit_test_where_it_fires_and_one_where_it_does_not(alert):
+    assert _unit_test_cases().get(alert) == {True, False}
