@@ -105,7 +105,9 @@ class Process:
 
     def alive(self) -> None:
         if self.popen.poll() is not None:
-            raise AssertionError(f"{self.name} exited {self.popen.returncode}:\n{self.log()[-4000:]}")
+            raise AssertionError(
+                f"{self.name} exited {self.popen.returncode}:\n{self.log()[-4000:]}"
+            )
 
     def tree(self) -> list[int]:
         """This process and its descendants (gunicorn workers, Celery pool processes)."""
@@ -114,7 +116,9 @@ class Process:
             pid = todo.pop()
             pids.append(pid)
             try:
-                todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+                todo += [
+                    int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                ]
             except OSError:
                 pass
         return pids
@@ -146,7 +150,9 @@ def wait_until(predicate, *, process: Process, timeout: float, what: str) -> Non
     while not predicate():
         process.alive()
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not within {timeout:.0f} s; log:\n{process.log()[-4000:]}")
+            raise AssertionError(
+                f"{what} not within {timeout:.0f} s; log:\n{process.log()[-4000:]}"
+            )
         time.sleep(0.1)
 
 
