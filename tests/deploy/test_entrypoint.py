@@ -4,8 +4,9 @@ No Docker engine runs on the development and CI machines, so the image's entrypo
 here: the image's environment (``PROMETHEUS_BIND_ADDRESS=0.0.0.0``, ``SERVICE``, JSON logs,
 bytecode writing off), a non-root user (a throwaway uid through ``setpriv`` when the test runs as
 root), the migrate role, the web role as a real gunicorn with several workers answering
-``/healthz`` with its metrics on the metrics port, and the worker role consuming an event from a
-Kafka-protocol broker (the dev broker, or ``KAFKA_BROKERS``). SQLite files in a temporary
+``/healthz`` with its metrics on the metrics port, the worker role consuming an event from a
+Kafka-protocol broker (the dev broker, or ``KAFKA_BROKERS``), and the consumer, relay and beat
+roles starting and stopping cleanly on SIGTERM. SQLite files in a temporary
 directory, or PostgreSQL when ``DATABASE_URL`` names it (CI).
 """
 
@@ -294,3 +295,32 @@ def test_a_role_needs_a_service_and_other_commands_pass_through():
     echo = subprocess.run([str(ENTRYPOINT), "echo", "as", "given"], env=env, capture_output=True,
                           text=True)  # fmt: skip
     assert (echo.returncode, echo.stdout) == (0, "as given\n")
+
+
+def test_consumer_relay_and_beat_roles_run_and_stop_on_sigterm(container, migrated):
+    metrics_port = free_port()
+    started = {
+        "consumer": container.start(
+            "consumer", "consumer", EVENTS_PROMETHEUS_PORT=str(metrics_port)
+        ),
+        "relay": container.start("relay", "relay"),
+        "beat": container.start("beat", "beat"),
+    }
+    markers = {
+        "consumer": "as group wanzo-admin-entrypoint-",
+        "relay": "events transport: kafka",
+        "beat": "Sending due task wanzo-events-relay-outbox",
+    }
+    try:
+        for role, process in started.items():
+            marker = markers[role]
+            wait_until(lambda p=process, m=marker: m in p.log(), process=process, timeout=30,
+                       what=f"the {role} role's {marker!r}")  # fmt: skip
+        wait_until(lambda: answers(metrics_port), process=started["consumer"], timeout=15,
+                   what="the consumer's metrics port")  # fmt: skip
+    finally:
+        codes = {role: process.stop() for role, process in started.items()}
+    assert codes == {"consumer": 0, "relay": 0, "beat": 0}, {
+        role: process.log()[-2000:] for role, process in started.items()
+    }
+    assert "relayed 0 event(s); stopped" in started["relay"].log()
