@@ -190,7 +190,7 @@ def container(devbroker: str) -> Iterator[Container]:
         "PROMETHEUS_BIND_ADDRESS": "0.0.0.0",
         "WANZO_METRICS_DIR": str(tmp),
         "LOG_FORMAT": "json",
-        "HOME": str(tmp),
+        "HOME": "/nonexistent",  # the image user's home (useradd --home-dir /nonexistent)
         "TMPDIR": str(tmp),
         # What a deployment sets.
         "SERVICE": "admin",
