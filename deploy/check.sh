@@ -4,9 +4,9 @@
 #   deploy/check.sh            (from anywhere; exit status non-zero if any check failed)
 #
 #   1. hadolint over deploy/Dockerfile, shellcheck over the shell scripts (both from PyPI)
-#   2. docker-compose config -q: deploy/docker-compose.yml alone, and with
-#      deploy/monitoring/docker-compose.yml when that file exists (values of deploy/.env.example);
-#      every image pinned, every bind-mounted file present
+#   2. docker-compose config -q: deploy/docker-compose.yml alone, and after
+#      deploy/monitoring/docker-compose.yml when that file exists (values of deploy/.env.example,
+#      the files in the documented order); every image pinned, every bind-mounted file present
 #   3. kubectl kustomize (or kustomize) renders the base and the production overlay (its Secrets
 #      from the *.env.example files, in a temporary copy), and kubernetes-validate --strict checks
 #      every rendered object against the bundled schemas of each version in K8S_VERSIONS; the
@@ -85,12 +85,12 @@ find_compose() {
 lint_dockerfile() { hadolint deploy/Dockerfile && echo "hadolint: no findings"; }
 
 lint_shell() {
-    shellcheck deploy/entrypoint.sh deploy/make-env.sh deploy/check.sh \
-        deploy/postgres/init-databases.sh && echo "shellcheck: no findings"
+    shellcheck deploy/entrypoint.sh deploy/make-env.sh deploy/check.sh &&
+        echo "shellcheck: no findings"
 }
 
 # compose_config <env file> <file...>: config -q, then the images and bind mounts of the merged
-# config. Relative paths of every file are read from the first file's folder (deploy/).
+# config. docker-compose v1 reads the relative paths of every file from the first file's folder.
 compose_config() {
     local args=(--env-file "$1")
     shift
@@ -105,8 +105,9 @@ config = yaml.safe_load(open(sys.argv[1]))
 problems = []
 for name, service in config["services"].items():
     image = service.get("image", "")
-    # Built here (the wanzo image) or pulled: then a version, never latest or nothing.
-    if not service.get("build") and not re.search(r":[^/:]*\d[^/:]*$|@sha256:", image):
+    # Pulled images carry a version, never latest or nothing; ours (wanzo:<tag>) is built here.
+    ours = image.split(":")[0] == "wanzo" or service.get("build")
+    if not ours and not re.search(r":[^/:]*\d[^/:]*$|@sha256:", image):
         problems.append(f"{name}: image {image!r} is not pinned to a version")
     for volume in service.get("volumes", []):
         if isinstance(volume, str):
@@ -129,10 +130,8 @@ compose_with_monitoring() {
         echo "skipped: $MONITORING does not exist yet"
         return 0
     fi
-    # docker-compose reads one .env (deploy/.env): the monitoring stack's variables go there too.
-    cat "$ENV_EXAMPLE" >"$work/combined.env"
-    [ ! -f deploy/monitoring/.env.example ] || cat deploy/monitoring/.env.example >>"$work/combined.env"
-    compose_config "$work/combined.env" "$COMPOSE" "$MONITORING"
+    # As deploy/README.md runs them: the monitoring file first (its relative paths), one env file.
+    compose_config "$ENV_EXAMPLE" "$MONITORING" "$COMPOSE"
 }
 
 # render <kustomization dir> <output>: in a copy with the example secrets, as a deployer would.

@@ -21,6 +21,7 @@ fresh = {
     "ACCOUNTING_SECRET_KEY": secrets.token_urlsafe(50),
     "APP_MOBILE_SECRET_KEY": secrets.token_urlsafe(50),
     "AUTH_SECRET_KEY": secrets.token_urlsafe(50),
+    "GF_SECURITY_ADMIN_PASSWORD": secrets.token_urlsafe(18),
     "JWT_PUBLIC_KEY": public.strip().replace("\n", "\\n"),
     "JWT_PRIVATE_KEY": private.strip().replace("\n", "\\n"),
 }
