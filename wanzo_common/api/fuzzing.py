@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -47,6 +49,15 @@ def fuzz_api(
     )
     def test(case, db):
         token = access_token(role=role, organization_id=organization_id)
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+        # schemathesis calls the WSGI app, whose request signals close "old" connections: the
+        # test's connection is in its transaction, and on PostgreSQL the next query would fail.
+        # Django's test client disconnects the same receiver for the same reason.
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
     return test

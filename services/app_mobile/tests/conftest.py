@@ -18,22 +18,6 @@ def _empty_push_outbox():
     locmem.reset()
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Requests made outside Django's test client (schemathesis's WSGI calls) must not close
-    the test's database connection at request end, as Django's own test client ensures: on
-    PostgreSQL, ``close_old_connections`` closes a connection inside a transaction (the test's).
-    """
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.fixture
 def push_outbox() -> list:
     return locmem.outbox
