@@ -23,6 +23,7 @@ from pathlib import Path
 import dj_database_url
 
 from tests.devserver.helpers import free_ports
+from wanzo_common.devserver.topology import MOCK_OPT_IN
 from wanzo_common.monitoring.testing import parse_exposition
 from wanzo_common.ports import SERVICES
 
@@ -51,7 +52,12 @@ class System:
 
     def manage(self, service: str, *args: str, env: dict[str, str] | None = None) -> str:
         """Run a manage.py command of ``service`` against the running system's database."""
-        child = {**self.env, "DJANGO_SETTINGS_MODULE": f"{service}_service.settings", **(env or {})}
+        # A one-off command publishes through the outbox (the relay sends): MOCK_OPT_IN, as
+        # manage_all.py's own one-off commands.
+        child = {
+            **self.env, **MOCK_OPT_IN,
+            "DJANGO_SETTINGS_MODULE": f"{service}_service.settings", **(env or {}),
+        }  # fmt: skip
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=self.root / "services" / service, env=child,

@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None, *, root: Path) -> int:
     """Run ``manage_all.py`` with ``argv`` (default: the command line) in the checkout ``root``."""
     try:
         opts = parse_args(sys.argv[1:] if argv is None else argv)
+        if opts.command == "demo":
+            from wanzo_common.devserver.demo import demo
+
+            return demo(opts, root=root)
         return up(opts, root=root) if opts.command == "up" else run_command(opts, root=root)
     except UsageError as exc:
         print(f"manage_all.py: error: {exc}", file=sys.stderr)

@@ -1,0 +1,176 @@
+"""The four services as separate processes, end to end: one business story, the demo, privacy.
+
+The story: register and log in at auth; the admin sees the user; the admin subscribes the
+organisation; accounting books the charge; the phone records a sale; accounting posts it; the
+phone's user gets the notification — and each step moved its metric on the right service's
+metrics port. Then ``manage_all.py demo`` runs and every domain metric has data. Last, no log
+line of any process holds an e-mail, a password or a token.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.e2e import system as harness
+from wanzo_common.devserver.clients import Api, Member
+from wanzo_common.monitoring.testing import sample_sum
+
+pytestmark = [pytest.mark.integration, pytest.mark.kafka]
+
+DOMAIN_METRICS = {
+    "admin": ["user_management_operations_total", "configuration_changes_total"],
+    "accounting": [
+        "journal_entries_created_total", "transaction_value_count", "account_balance",
+    ],
+    "auth": ["login_attempts_total", "token_generation_total", "auth_failures_total"],
+    "app_mobile": [
+        "app_sessions_total", "push_notifications_sent_total", "sync_operations_total",
+    ],
+}  # fmt: skip
+SECRETS_SEEN: list[str] = []  # every e-mail, password and token the tests used
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    running = harness.start(tmp_path_factory.mktemp("e2e"))
+    try:
+        yield running
+    finally:
+        assert harness.stop(running) == 0, running.logs()[-4000:]
+
+
+@pytest.fixture(scope="module")
+def api(system):
+    return Api({service: system.url(service) for service in system.app_ports})
+
+
+@pytest.fixture(scope="module")
+def admin(system, api):
+    member = Member("e2e-admin@ops.wanzo.test", secrets.token_urlsafe(16))
+    SECRETS_SEEN.extend([member.email, member.password])
+    system.manage(
+        "auth", "create_internal_admin", "--email", member.email, "--no-input",
+        env={"WANZO_ADMIN_PASSWORD": member.password},
+    )  # fmt: skip
+    return api.login(member)
+
+
+class Metric:
+    """``name{labels}`` summed on one port of one service, before and after a step."""
+
+    def __init__(self, system, service: str, name: str, *, events: bool = False, **labels):
+        self.read = lambda: sample_sum(system.scrape(service, events=events), name, **labels)
+        self.where = f"{service}{' consumer' if events else ''} {name}{labels}"
+        self.before = self.read()
+
+    def moved(self) -> bool:
+        return self.read() > self.before
+
+
+def eventually(condition, what: str, *, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out: {what}")
+        time.sleep(0.3)
+
+
+def test_a_customer_story_across_the_four_services(system, api, admin):
+    owner = Member("amani@kivu-shop.wanzo.test", secrets.token_urlsafe(12))
+    SECRETS_SEEN.extend([owner.email, owner.password, "+243 810 000 111"])
+
+    logins = Metric(system, "auth", "login_attempts_total", status="success")
+    tokens = Metric(system, "auth", "token_generation_total", token_type="access")
+    api.register(owner, organization="Kivu Shop", first="Amani", last="Kabila",
+                 phone="+243 810 000 111")  # fmt: skip
+    api.login(owner)
+    SECRETS_SEEN.extend([owner.access, owner.refresh])
+    assert logins.moved() and tokens.moved(), (logins.where, tokens.where)
+
+    sessions = Metric(system, "app_mobile", "app_sessions_total", os="android")
+    api.start_session(owner)  # the phone: app_mobile now knows the user
+    device = api.register_device(owner)
+    assert sessions.moved(), sessions.where
+
+    seen = eventually(lambda: api.directory_user(admin, owner.user_id), "admin sees the user")
+    assert seen["role"] == "SME_OWNER" and owner.organization_id in str(seen)
+
+    charges = Metric(system, "accounting", "journal_entries_created_total", events=True,
+                     journal_type="subscription", status="posted")  # fmt: skip
+    subscription = api.subscribe(admin, owner.organization_id, "basic")
+    assert subscription["plan"] == "basic"
+    booked = eventually(lambda: api.entries(owner, "subscription"), "accounting books the charge")
+    assert booked[0]["currency"] == "USD" and float(booked[0]["total"]) > 0
+    assert charges.moved(), charges.where
+    eventually(lambda: api.notifications(owner, "subscription"), "the phone hears of the plan")
+
+    sales = Metric(system, "accounting", "journal_entries_created_total", events=True,
+                   journal_type="sales", status="posted")  # fmt: skip
+    pushes = Metric(system, "app_mobile", "push_notifications_sent_total", events=True,
+                    notification_type="transaction")  # fmt: skip
+    sale = api.record_sale(owner, "1500.50")
+    assert sale["status"] == "pending"
+    done = eventually(
+        lambda: api.sale(owner, sale["transaction_id"])["status"] == "completed",
+        "accounting posts the sale and the phone hears of it",
+    )
+    assert done
+    posted = api.entries(owner, "sales")
+    assert [entry["total"] for entry in posted] == ["1500.5000"]
+    assert sales.moved(), sales.where
+    notes = eventually(lambda: api.notifications(owner, "transaction"), "the sale's notification")
+    assert notes[0]["result"] == "sent" and notes[0]["devices_reached"] >= 1
+    assert pushes.moved(), pushes.where
+    assert device["id"]
+
+    balance = api.trial_balance(owner)
+    for currency in balance["currencies"]:
+        assert currency["balanced"] and currency["total_debit"] == currency["total_credit"]
+
+
+def test_the_demo_gives_every_domain_metric_data(system):
+    result = subprocess.run(
+        [sys.executable, str(system.root / "manage_all.py"), "demo",
+         "--duration", "20", "--rate", "8", "--organizations", "2"],
+        env=system.env, cwd=system.root, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    with system.log_path.open("a") as log:  # searched for personal data with the rest
+        log.write(result.stdout + result.stderr)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    empty = [
+        f"{service}:{name}"
+        for service, names in DOMAIN_METRICS.items()
+        for name in names
+        if not any(
+            value and sample[0] == name for sample, value in system.scrape(service).items()
+        )
+    ]
+    assert empty == [], "domain metrics with no non-zero sample on their metrics port"
+
+    families = set()
+    for service in DOMAIN_METRICS:
+        for (name, labels), value in system.scrape(service, events=True).items():
+            if name == "kafka_events_consumed_total" and value and ("outcome", "handled") in labels:
+                families.add(dict(labels)["type"].split(".")[0])
+    assert len(families) >= 4, families
+    assert any(
+        value for (name, _), value in system.scrape("auth").items() if name == "active_users"
+    )
+
+
+def test_no_personal_data_or_secret_in_any_log_line(system):
+    logs = system.logs()
+    leaks = [secret for secret in SECRETS_SEEN if secret and secret in logs]
+    assert leaks == [], "found in the logs: " + ", ".join(s[:6] + "..." for s in leaks)
+    assert not re.search(r"[\w.+-]+@[\w-]+\.wanzo\.test", logs), "an e-mail address is logged"
+    assert not re.search(r"eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.", logs), "a token is logged"
