@@ -105,7 +105,9 @@ def fresh_databases(tmp_path: Path) -> str:
     return f"postgres://{auth}@{connect['host']}:{connect['port']}/{base}_{{service}}"
 
 
-def start(tmp_path: Path, *, server: str = "gunicorn", workers: int = 2) -> System:
+def start(
+    tmp_path: Path, *, server: str = "gunicorn", workers: int = 2, extra_env: dict | None = None
+) -> System:
     root = copy_of_repo(tmp_path / "repo")
     ports = free_ports(3 * len(SERVICES))
     system = System(
@@ -126,6 +128,7 @@ def start(tmp_path: Path, *, server: str = "gunicorn", workers: int = 2) -> Syst
     env["PYTHONPATH"] = str(root)
     if env.get("KAFKA_BROKERS"):  # a real cluster: topics of this run only
         env["KAFKA_TOPIC_PREFIX"] = f"e2e-{uuid.uuid4().hex[:8]}."
+    env.update(extra_env or {})
     system.env = env
     argv = [sys.executable, str(root / "manage_all.py"), "up", "--server", server]
     if server == "gunicorn":
@@ -172,3 +175,15 @@ def stop(system: System) -> int | None:
     except subprocess.TimeoutExpired:
         proc.kill()
         return None
+
+
+def run_demo(system: System, *, duration: float = 20, rate: float = 8, organizations: int = 2):
+    """``manage_all.py demo`` against the system; its output joins the searched log."""
+    result = subprocess.run(
+        [sys.executable, str(system.root / "manage_all.py"), "demo", "--duration", str(duration),
+         "--rate", str(rate), "--organizations", str(organizations)],
+        env=system.env, cwd=system.root, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    with system.log_path.open("a") as log:
+        log.write(result.stdout + result.stderr)
+    return result

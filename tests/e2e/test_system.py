@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import subprocess
-import sys
 import time
 
 import pytest
@@ -138,13 +136,7 @@ def test_a_customer_story_across_the_four_services(system, api, admin):
 
 
 def test_the_demo_gives_every_domain_metric_data(system):
-    result = subprocess.run(
-        [sys.executable, str(system.root / "manage_all.py"), "demo",
-         "--duration", "20", "--rate", "8", "--organizations", "2"],
-        env=system.env, cwd=system.root, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    with system.log_path.open("a") as log:  # searched for personal data with the rest
-        log.write(result.stdout + result.stderr)
+    result = harness.run_demo(system)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     empty = [

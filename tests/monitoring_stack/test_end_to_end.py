@@ -11,22 +11,20 @@ every dashboard query accepted. Skipped when ``prometheus`` is not installed.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from wanzo_common.ports import SERVICES, ServicePorts
 
 from ..devserver.helpers import free_ports, wait_for
-from ..test_manage_all import answers, stop_up
+from ..e2e import system as harness
+from ..test_manage_all import answers
 from . import stack
 
 pytestmark = [
@@ -34,22 +32,9 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs prometheus (Debian)"),
 ]
 
-# Domain metrics whose services are not merged yet: their names are fixed by the README, but no
-# service exports them today. Empty this set as the services land.
-DOMAIN_METRICS_NOT_MERGED_YET = {
-    "user_management_operations_total", "configuration_changes_total",
-    "journal_entries_created_total", "transaction_value_bucket", "transaction_value_count",
-    "transaction_value_sum", "account_balance",
-    "login_attempts_total", "token_generation_total", "auth_failures_total",
-    "app_sessions_total", "push_notifications_sent_total", "sync_operations_total",
-}  # fmt: skip
-# Series `make up` cannot show, whatever the traffic: it runs no Celery worker, its outbox relay
-# serves no metrics port, nothing is dead-lettered and the broker raises no client error.
+# Series `make up` cannot show, whatever the traffic: it runs no Celery worker, nothing is
+# dead-lettered and the broker raises no client error.
 ABSENT_UNDER_MAKE_UP = {
-    "kafka_events_published_total": (
-        "today only the relay and `events publish` one-offs publish, and neither serves a metrics"
-        " port under make up (a server publishing into its outbox counts `queued`: the demo will)"
-    ),
     "celery_tasks_total": "no Celery worker under make up",
     "celery_task_duration_seconds_bucket": "no Celery worker under make up",
     "kafka_dead_letters_total": "nothing is dead-lettered by healthy traffic",
@@ -58,52 +43,34 @@ ABSENT_UNDER_MAKE_UP = {
 SCRAPE_INTERVAL = "1s"
 
 
-def send_traffic(apps: dict[str, int], *, rounds: int = 5) -> None:
-    """Requests to every service. To be replaced by ``manage_all.py demo``, which drives every
-    domain flow: keep it this one function."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    for _ in range(rounds):
-        for port in apps.values():
-            for path in ("/healthz", "/readyz", "/api/"):
-                try:
-                    opener.open(f"http://127.0.0.1:{port}{path}", timeout=5).read()
-                except urllib.error.HTTPError:
-                    pass  # a 4xx (the API wants a token) is traffic too
+def send_traffic(system: harness.System, *, duration: float = 15) -> None:
+    """``manage_all.py demo``: every business flow, so every domain metric has data."""
+    result = harness.run_demo(system, duration=duration)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory):
-    """``manage_all.py up`` for the four services; yields each one's ports."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    repo = copy_of_repo(tmp / "repo")
-    numbers = iter(free_ports(3 * len(SERVICES)))
-    ports = {}
-    for service in SERVICES:
-        app, metrics, events = next(numbers), next(numbers), next(numbers)
-        ports[service] = ServicePorts(app=app, metrics=metrics, celery=0, events=events)
-        (repo / "services" / service / ".env").write_text(
-            f"APP_PORT={app}\nPROMETHEUS_PORT={metrics}\nEVENTS_PROMETHEUS_PORT={events}\n"
-            "DJANGO_SECRET_KEY=test-only\n"
-        )
-    env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BROKERS", "USE_KAFKA"}}
-    env["DATABASE_URL"] = f"sqlite:///{tmp}/{{service}}.sqlite3"
-    env["KAFKA_STATISTICS_INTERVAL_MS"] = "1000"  # librdkafka gauges within the test's time
-    log = tmp / "up.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(repo / "manage_all.py"), "up"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
-        )  # fmt: skip
+def running(tmp_path_factory):
+    """The four services (``manage_all.py up`` in a copy of the repo, tests/e2e/system.py)."""
+    # librdkafka's statistics gauges within the test's time
+    extra = {"KAFKA_STATISTICS_INTERVAL_MS": "1000"}
+    system = harness.start(tmp_path_factory.mktemp("stack"), extra_env=extra)
     try:
-        for p in ports.values():
-            for url in (
-                f"http://127.0.0.1:{p.app}/healthz",
-                f"http://127.0.0.1:{p.events}/metrics",
-            ):
-                wait_for(lambda url=url: answers(url) == 200, url, proc=proc, log=log, timeout=120)
-        yield ports
+        yield system
     finally:
-        stop_up(proc)
+        harness.stop(system)
+
+
+@pytest.fixture(scope="module")
+def system(running):
+    """Each service's ports."""
+    return {
+        service: ServicePorts(
+            app=running.app_ports[service], metrics=running.metrics_ports[service],
+            celery=0, events=running.events_ports[service],
+        )
+        for service in SERVICES
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +105,9 @@ def prometheus(system, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def scraped(system, prometheus):
+def scraped(running, prometheus):
     """Traffic sent, every target scraped up and every rule group evaluated after it."""
-    send_traffic({service: p.app for service, p in system.items()})
+    send_traffic(running)
     sent = time.time()
     wait_for(lambda: all_targets_up(prometheus), "every target up", timeout=60)
 
@@ -149,7 +116,7 @@ def scraped(system, prometheus):
         return all(_timestamp(group["lastEvaluation"]) > sent + 2 for group in groups)
 
     wait_for(evaluated_since_traffic, "rule evaluations after the traffic", timeout=60)
-    send_traffic({service: p.app for service, p in system.items()}, rounds=1)
+    send_traffic(running, duration=3)
     time.sleep(3)  # a few more scrapes, so rates have two samples on every series
     return prometheus
 
@@ -182,7 +149,7 @@ def test_every_rule_group_is_loaded_and_evaluates_without_error(scraped):
 
 def test_every_metric_name_used_is_in_the_live_scrape(scraped):
     live = set(api(scraped, "label/__name__/values"))
-    allowed = DOMAIN_METRICS_NOT_MERGED_YET | set(ABSENT_UNDER_MAKE_UP)
+    allowed = set(ABSENT_UNDER_MAKE_UP)
     used = {n for n in stack.used_metric_names() if n not in stack.recorded_names()}
     missing = sorted(used - live - allowed)
     assert missing == [], "used in rules or dashboards, absent from the scrape"
@@ -234,16 +201,3 @@ def _timestamp(value: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-
-
-def copy_of_repo(target: Path) -> Path:
-    """manage_all.py and the four services copied (up writes their .env), the rest linked."""
-    target.mkdir()
-    shutil.copy2(stack.ROOT / "manage_all.py", target / "manage_all.py")
-    ignore = shutil.ignore_patterns(".env", "*.sqlite3", "__pycache__")
-    for service in SERVICES:
-        shutil.copytree(stack.ROOT / "services" / service, target / "services" / service,
-                        ignore=ignore)  # fmt: skip
-    for shared in ("wanzo_common", "deploy"):
-        (target / shared).symlink_to(stack.ROOT / shared)
-    return target
