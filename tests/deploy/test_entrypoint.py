@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import free_port, scrape
-from wanzo_common.api.keys import test_key_env as token_keys_env
+from wanzo_common.api.keys import testing_key_env as token_keys_env
 from wanzo_common.events.testing import kafka_env
 from wanzo_common.monitoring.testing import sample_sum
 
