@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from wanzo_common.api.keys import testing_key_env
+from wanzo_common.api.keys import throwaway_key_env
 from wanzo_common.devserver import main
 from wanzo_common.devserver.portcheck import port_is_free
 from wanzo_common.env import Env
@@ -49,7 +49,7 @@ def test_main_reports_an_unknown_service_and_exits_2(capsys):
 def test_check_runs_in_each_chosen_service(tmp_path):
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path}/{{service}}.sqlite3")
     env["EVENTS_ALLOW_MOCK"] = "true"  # no broker here: the mock, opted in (wanzo_events.E006)
-    env.update(testing_key_env())  # a key to verify tokens with (wanzo_api.E001)
+    env.update(throwaway_key_env())  # a key to verify tokens with (wanzo_api.E001)
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "check", "--only", "admin,auth"],
         env=env, capture_output=True, text=True, timeout=180, cwd=tmp_path,

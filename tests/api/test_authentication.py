@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from wanzo_common.api.conf import AUDIENCE, ISSUER
-from wanzo_common.api.keys import ALGORITHM, generate_key_pair, testing_key_pair
+from wanzo_common.api.keys import ALGORITHM, generate_key_pair, throwaway_key_pair
 from wanzo_common.api.testing import access_token, api_client
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ def signed(private_pem: str, **claims) -> str:
 
 
 def test_a_hand_made_token_with_the_right_key_is_accepted():
-    assert whoami(bearer(signed(testing_key_pair()[0]))).status_code == 200
+    assert whoami(bearer(signed(throwaway_key_pair()[0]))).status_code == 200
 
 
 def test_a_token_signed_by_another_key_is_refused():
@@ -72,7 +72,7 @@ def test_a_token_signed_by_another_key_is_refused():
 
 
 def test_a_token_for_another_audience_or_issuer_is_refused():
-    private = testing_key_pair()[0]
+    private = throwaway_key_pair()[0]
     assert whoami(bearer(signed(private, aud="someone-else"))).status_code == 401
     assert whoami(bearer(signed(private, iss="someone-else"))).status_code == 401
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import free_port, scrape
-from wanzo_common.api.keys import testing_key_env as token_keys_env
+from wanzo_common.api.keys import throwaway_key_env as token_keys_env
 from wanzo_common.events.testing import kafka_env
 from wanzo_common.monitoring.testing import sample_sum
 
@@ -125,9 +125,10 @@ class Process:
         return pids
 
     def stop(self, timeout: float = 30) -> int:
-        """SIGTERM, as Docker and Kubernetes stop a container; SIGKILL what is left."""
+        """SIGTERM to PID 1 only, as Docker and Kubernetes stop a container (the entrypoint
+        exec'd the role, so that is the server itself); SIGKILL what is left after ``timeout``."""
         if self.popen.poll() is None:
-            os.killpg(self.popen.pid, signal.SIGTERM)
+            os.kill(self.popen.pid, signal.SIGTERM)
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from wanzo_common.api.keys import testing_key_env
+from wanzo_common.api.keys import throwaway_key_env
 from wanzo_common.monitoring.testing import parse_exposition
 
 REPO = Path(__file__).resolve().parents[2]
@@ -65,7 +65,7 @@ def child_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
     env["PYTHONUNBUFFERED"] = "1"
     env["EVENTS_ALLOW_MOCK"] = "true"
-    env.update(testing_key_env())
+    env.update(throwaway_key_env())
     env.update({k: str(v) for k, v in extra.items()})
     return env
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY, generate_latest
 
-from wanzo_common.api.keys import testing_key_env
+from wanzo_common.api.keys import throwaway_key_env
 from wanzo_common.monitoring.active_users import ACTIVE_USERS
 from wanzo_common.monitoring.testing import metric_value, parse_exposition
 
@@ -49,7 +49,7 @@ def clean_env(**extra: str) -> dict[str, str]:
         if k not in ("DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR", "RUN_MAIN")
     }
     env["EVENTS_ALLOW_MOCK"] = "true"
-    env.update(testing_key_env())  # the services' token checks (wanzo_api.E001) need a key
+    env.update(throwaway_key_env())  # the services' token checks (wanzo_api.E001) need a key
     env.update(extra)
     return env
 

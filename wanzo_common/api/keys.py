@@ -36,20 +36,20 @@ def generate_key_pair() -> tuple[str, str]:
 
 
 @cache
-def testing_key_pair() -> tuple[str, str]:
+def throwaway_key_pair() -> tuple[str, str]:
     """One pair per process, for test settings (never used outside tests)."""
     return generate_key_pair()
 
 
 def with_test_keys(simple_jwt: dict) -> dict:
-    """``SIMPLE_JWT`` signing and verifying with :func:`testing_key_pair` (test settings only)."""
-    private_pem, public_pem = testing_key_pair()
+    """``SIMPLE_JWT`` signing and verifying with :func:`throwaway_key_pair` (test settings only)."""
+    private_pem, public_pem = throwaway_key_pair()
     return {**simple_jwt, "SIGNING_KEY": private_pem, "VERIFYING_KEY": public_pem}
 
 
-def testing_key_env() -> dict[str, str]:
-    """The environment giving a child process :func:`testing_key_pair` (tests only)."""
-    private_pem, public_pem = testing_key_pair()
+def throwaway_key_env() -> dict[str, str]:
+    """The environment giving a child process :func:`throwaway_key_pair` (tests only)."""
+    private_pem, public_pem = throwaway_key_pair()
     return {"JWT_PRIVATE_KEY": private_pem, "JWT_PUBLIC_KEY": public_pem}
 
 

@@ -1,6 +1,6 @@
 """Test helpers: access tokens and authenticated API clients for any role and organisation.
 
-Test settings sign with :func:`wanzo_common.api.keys.testing_key_pair`, so a service's tests can
+Test settings sign with :func:`wanzo_common.api.keys.throwaway_key_pair`, so a service's tests can
 mint the tokens the auth service would issue::
 
     client = api_client(role="SME_OWNER", organization_id="org-1")
