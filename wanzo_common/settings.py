@@ -44,8 +44,8 @@ SHARED_MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
 ]
 
-# Argon2id first (Django's recommended hasher, its default cost: about 50 ms a check on one
-# core here, see bench/api_load.py); PBKDF2 kept so that older hashes still verify.
+# Argon2id first (Django's recommended hasher, its default cost: about 0.2 s of CPU a check on
+# the 2-CPU dev VM, see bench/api_load.py); PBKDF2 kept so that older hashes still verify.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

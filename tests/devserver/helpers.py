@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from wanzo_common.devserver.sandbox import free_ports
 from wanzo_common.devserver.supervisor import ProcessSpec
 
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free ports: all probes stay bound until every port is chosen."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
+__all__ = ["free_ports", "python_spec", "wait_for"]
 
 
 def python_spec(name: str, code: str, tmp_path: Path) -> ProcessSpec:

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.e2e import system as harness
+from wanzo_common.devserver import sandbox as harness
 from wanzo_common.devserver.clients import Api, Member
 from wanzo_common.monitoring.testing import sample_sum
 

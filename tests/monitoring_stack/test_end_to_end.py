@@ -21,10 +21,10 @@ import urllib.request
 
 import pytest
 
+from wanzo_common.devserver import sandbox as harness
 from wanzo_common.ports import SERVICES, ServicePorts
 
 from ..devserver.helpers import free_ports, wait_for
-from ..e2e import system as harness
 from ..test_manage_all import answers
 from . import stack
 
@@ -58,7 +58,7 @@ def running(tmp_path_factory):
     """The four services (``manage_all.py up`` in a copy of the repo, tests/e2e/system.py)."""
     # librdkafka's statistics gauges within the test's time
     extra = {"KAFKA_STATISTICS_INTERVAL_MS": "1000"}
-    system = harness.start(tmp_path_factory.mktemp("stack"), extra_env=extra)
+    system = harness.start(tmp_path_factory.mktemp("stack"), env=extra, label="stack")
     try:
         yield system
     finally:

@@ -1,10 +1,12 @@
-"""The whole system as a user runs it, for end-to-end tests: ``manage_all.py up`` in a copy.
+"""A throwaway copy of the whole system on free ports: ``manage_all.py up`` in a copy of the repo.
 
 Four services, each a real gunicorn with two workers, its event consumer and outbox relay, on
-its own database (PostgreSQL when ``DATABASE_URL`` points at one: a fresh ``<name>_e2e_<service>``
-database per run; else SQLite files), with the dev broker — or the Kafka cluster of
-``KAFKA_BROKERS``, under a topic prefix of its own. Everything each process prints goes to one
-log file, which the tests search for personal data.
+its own database (PostgreSQL when ``DATABASE_URL`` points at one: a fresh
+``<name>_<label>_<service>`` database per run; else SQLite files), with the dev broker — or the
+Kafka cluster of ``KAFKA_BROKERS``, under a topic prefix of its own. Everything each process
+prints goes to one log file, which the end-to-end tests search for personal data. The API load
+bench (``bench/api_load.py``) starts two: as shipped, and with monitoring and events switched
+off (``events=False``: ``up --no-events``; ``env`` adds ``MONITORING_ENABLED=false``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,13 +25,24 @@ from pathlib import Path
 
 import dj_database_url
 
-from tests.devserver.helpers import free_ports
 from wanzo_common.devserver.topology import MOCK_OPT_IN
 from wanzo_common.monitoring.testing import parse_exposition
 from wanzo_common.ports import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 180
+
+
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports: all probes stay bound until every port is chosen."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 @dataclass
@@ -84,7 +98,7 @@ def copy_of_repo(target: Path) -> Path:
     return target
 
 
-def fresh_databases(tmp_path: Path) -> str:
+def fresh_databases(tmp_path: Path, *, label: str = "e2e") -> str:
     """A DATABASE_URL with ``{service}``: new PostgreSQL databases, or SQLite files."""
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -92,7 +106,7 @@ def fresh_databases(tmp_path: Path) -> str:
     import psycopg
 
     config = dj_database_url.parse(url.replace("{service}", "x"))
-    base = f"{config['NAME'].removesuffix('_x')}_e2e"
+    base = f"{config['NAME'].removesuffix('_x')}_{label}"
     connect = dict(
         host=config["HOST"] or "127.0.0.1", port=config["PORT"] or 5432,
         user=config["USER"], password=config.get("PASSWORD") or None, dbname="postgres",
@@ -106,8 +120,19 @@ def fresh_databases(tmp_path: Path) -> str:
 
 
 def start(
-    tmp_path: Path, *, server: str = "gunicorn", workers: int = 2, extra_env: dict | None = None
+    tmp_path: Path,
+    *,
+    server: str = "gunicorn",
+    workers: int = 2,
+    events: bool = True,
+    env: dict[str, str] | None = None,
+    label: str = "e2e",
 ) -> System:
+    """``up`` in a copy of the repo under ``tmp_path``, once every service answers /readyz.
+
+    ``events=False`` runs ``up --no-events``; ``env`` is added to every process's environment;
+    ``label`` names the PostgreSQL databases (dropped and made anew).
+    """
     root = copy_of_repo(tmp_path / "repo")
     ports = free_ports(3 * len(SERVICES))
     system = System(
@@ -123,16 +148,19 @@ def start(
             f"EVENTS_PROMETHEUS_PORT={system.events_ports[service]}\n"
         )
     scrubbed = {"DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR", "USE_KAFKA", "DATABASE_URL"}
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if k not in scrubbed}
-    env["DATABASE_URL"] = fresh_databases(tmp_path)
+    env["DATABASE_URL"] = fresh_databases(tmp_path, label=label)
     env["PYTHONPATH"] = str(root)
     if env.get("KAFKA_BROKERS"):  # a real cluster: topics of this run only
-        env["KAFKA_TOPIC_PREFIX"] = f"e2e-{uuid.uuid4().hex[:8]}."
-    env.update(extra_env or {})
+        env["KAFKA_TOPIC_PREFIX"] = f"{label}-{uuid.uuid4().hex[:8]}."
+    env.update(extra)
     system.env = env
     argv = [sys.executable, str(root / "manage_all.py"), "up", "--server", server]
     if server == "gunicorn":
         argv += ["--workers", str(workers)]
+    if not events:
+        argv += ["--no-events"]
     argv += ["--ready-timeout", str(READY_TIMEOUT)]
     with system.log_path.open("w") as log:
         system.proc = subprocess.Popen(
