@@ -111,9 +111,16 @@ class Api:
         return 401
 
     def refresh(self, member: Member) -> Member:
+        """A new pair for the refresh token; a revoked one (a deactivation, a password change
+        elsewhere) means signing in again, as an app does."""
         member.issued = time.monotonic()  # no recursion through call()'s refresh check
-        body = self.call("auth", "POST", "/api/auth/token/refresh/",
-                         json={"refresh": member.refresh})  # fmt: skip
+        try:
+            body = self.call("auth", "POST", "/api/auth/token/refresh/",
+                             json={"refresh": member.refresh})  # fmt: skip
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+            return self.login(member)
         return self._signed_in(member, body)
 
     def add_user(self, owner: Member, member: Member, *, first: str, last: str) -> Member:

@@ -109,7 +109,10 @@ class Demo:
             {"id": str(uuid.uuid4()), "data_type": "product", "operation": "create",
              "payload": {"name": "Bag of rice", "price": "12.50", "currency": "USD"}},
             {"id": str(uuid.uuid4()), "data_type": "customer", "operation": "update",
-             "record_id": record, "version": 0, "payload": {"name": "Stale edit"}},
+             "record_id": record, "version": 1, "payload": {"name": "Regular customer"}},
+            # edited offline on a second phone from the same version: a conflict
+            {"id": str(uuid.uuid4()), "data_type": "customer", "operation": "update",
+             "record_id": record, "version": 1, "payload": {"name": "Stale edit"}},
         ]  # fmt: skip
         tenant.last_batch = batch
         self.api.sync(tenant.user, batch)

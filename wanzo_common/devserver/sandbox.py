@@ -162,7 +162,9 @@ def start(
     if not events:
         argv += ["--no-events"]
     argv += ["--ready-timeout", str(READY_TIMEOUT)]
-    with system.log_path.open("w") as log:
+    # Append mode (O_APPEND) for every writer: the processes, and the one-off commands and the
+    # demo whose output joins it, so none overwrites another's lines.
+    with system.log_path.open("a") as log:
         system.proc = subprocess.Popen(
             argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path
         )
