@@ -27,11 +27,15 @@ run "promtool check rules --lint=all --lint-fatal" \
 run "promtool test rules" promtool test rules tests/*.yml
 run "amtool check-config" amtool check-config alertmanager.yml
 run "docker-compose config -q" docker-compose -f docker-compose.yml config -q
+run "promtool check config prometheus.containers.yml (the whole system in containers)" \
+    promtool check config prometheus.containers.yml
 run "prometheus.yml is fresh" "$PY" - <<'PYEOF'
 import sys
 sys.path.insert(0, ".")
 import scrape_config
-fresh = scrape_config.COMMITTED.read_text() == scrape_config.committed_text()
+fresh = scrape_config.COMMITTED.read_text() == scrape_config.committed_text() and (
+    scrape_config.CONTAINERS.read_text() == scrape_config.containers_text()
+)
 fresh or print("stale: run python deploy/monitoring/scrape_config.py --write")
 sys.exit(0 if fresh else 1)
 PYEOF

@@ -33,6 +33,12 @@ ROLES = {"web": "metrics", "worker": "celery", "consumer": "events"}
 # `make up` runs no Celery worker (CELERY_BROKER_URL unset: tasks run eagerly in the server).
 MAKE_UP_ROLES = ("web", "consumer")
 COMMITTED = HERE / "prometheus.yml"
+# The whole system in containers (deploy/docker-compose.yml over this folder's compose file):
+# each process is its own container, named <service>-<role> (app_mobile -> app-mobile, since
+# Django refuses "_" in a Host header); the Kafka consumers run inside the Celery workers.
+CONTAINERS = HERE / "prometheus.containers.yml"
+CONTAINER_HOST = "{service}-{role}"
+CONTAINER_ROLES = ("web", "worker")
 # The librdkafka metrics (kafka_client_*, kafka_broker_*) carry their own `role` label (producer,
 # consumer, admin), which collides with the target's: Prometheus keeps ours and renames theirs
 # `exported_role`; this names it `client_role` instead.
@@ -76,7 +82,10 @@ def render(
         {
             "job_name": service,
             "static_configs": [
-                {"targets": [f"{host}:{getattr(ports, ROLES[role])}"], "labels": {"role": role}}
+                {
+                    "targets": [f"{target_host(host, service, role)}:{getattr(ports, ROLES[role])}"],
+                    "labels": {"role": role},
+                }
                 for role in roles
             ],
             "metric_relabel_configs": copy.deepcopy(CLIENT_ROLE_RELABEL),
@@ -86,6 +95,11 @@ def render(
     return config
 
 
+def target_host(host: str, service: str, role: str) -> str:
+    """``host``, with ``{service}`` and ``{role}`` filled in (container names)."""
+    return host.format(service=service.replace("_", "-"), role=role)
+
+
 def dump(config: dict, *, header: str = HEADER) -> str:
     return header + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
@@ -93,6 +107,11 @@ def dump(config: dict, *, header: str = HEADER) -> str:
 def committed_text(roles: Iterable[str] = MAKE_UP_ROLES) -> str:
     """What ``prometheus.yml`` must contain: the Docker flavour, the roles ``make up`` runs."""
     return dump(render(host="host.docker.internal", roles=roles))
+
+
+def containers_text() -> str:
+    """What ``prometheus.containers.yml`` must contain: the containerised system's targets."""
+    return dump(render(host=CONTAINER_HOST, roles=CONTAINER_ROLES))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     if args.write:
         COMMITTED.write_text(committed_text(roles))
-        print(f"wrote {COMMITTED}")
+        CONTAINERS.write_text(containers_text())
+        print(f"wrote {COMMITTED} and {CONTAINERS}")
         return 0
     text = dump(
         render(

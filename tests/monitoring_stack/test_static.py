@@ -24,6 +24,14 @@ def test_committed_prometheus_yml_is_what_the_generator_renders():
     assert scrape_config.COMMITTED.read_text() == scrape_config.committed_text(), (
         "run: python deploy/monitoring/scrape_config.py --write"
     )
+    assert scrape_config.CONTAINERS.read_text() == scrape_config.containers_text(), (
+        "run: python deploy/monitoring/scrape_config.py --write"
+    )
+
+
+def test_the_containerised_system_is_scraped_by_container_name():
+    text = stack.load_script("scrape_config").containers_text()
+    assert "app-mobile-web:9466" in text and "admin-worker:9564" in text
 
 
 def test_every_service_has_one_job_and_every_target_a_role():
