@@ -6,7 +6,7 @@
 #   deploy/kafka/start.sh            resolve the jars if needed, format storage, run
 #   deploy/kafka/start.sh --build    only resolve the jars into deploy/kafka/lib
 #
-# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HOST (127.0.0.1),
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9094; 9093 is Alertmanager's, for make monitor), KAFKA_HOST (127.0.0.1),
 # KAFKA_DATA_DIR (default: a throwaway directory removed at exit; a directory you name is kept,
 # and a restart on it keeps the topics and offsets), KAFKA_HEAP_OPTS (-Xms256m -Xmx1g), JAVA_HOME.
 set -euo pipefail
@@ -16,7 +16,7 @@ lib=$here/lib
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 host=${KAFKA_HOST:-127.0.0.1}
 port=${KAFKA_PORT:-9092}
-controller_port=${KAFKA_CONTROLLER_PORT:-9093}
+controller_port=${KAFKA_CONTROLLER_PORT:-9094}
 
 build() {  # the jars, resolved again whenever pom.xml changes
     if [ ! -f "$lib/.resolved" ] || [ "$here/pom.xml" -nt "$lib/.resolved" ]; then
