@@ -12,7 +12,6 @@ Stable ids (documented in the README):
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
+from wanzo_common.backends import unknown_keys
 from wanzo_common.events.conf import DEFAULT_TOPICS, DEFAULTS, app_settings
 
 _TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
@@ -46,18 +46,10 @@ def check_events_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
 
 def _check_keys() -> list[Error]:
-    errors = []
-    for key in app_settings.user_settings:
-        if key not in DEFAULTS:
-            hint = difflib.get_close_matches(key, DEFAULTS, n=1)
-            errors.append(
-                Error(
-                    f"Unknown WANZO_EVENTS setting {key!r}.",
-                    hint=f"Did you mean {hint[0]!r}?" if hint else f"Known: {sorted(DEFAULTS)}.",
-                    id="wanzo_events.E004",
-                )
-            )
-    return errors
+    return [
+        Error(f"Unknown WANZO_EVENTS setting {key!r}.", hint=hint, id="wanzo_events.E004")
+        for key, hint in unknown_keys(app_settings.user_settings, DEFAULTS)
+    ]
 
 
 def _check_transport() -> list[Error]:

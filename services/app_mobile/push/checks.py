@@ -8,13 +8,13 @@ Stable ids (documented in the service's README):
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from django.core.checks import Error, register
 from django.core.exceptions import ImproperlyConfigured
 
 from push.conf import DEFAULTS, app_settings
+from wanzo_common.backends import unknown_keys
 
 
 @register("wanzo_push")
@@ -34,15 +34,7 @@ def check_push_settings(app_configs: Any = None, **kwargs: Any) -> list[Error]:
 
 
 def _check_keys() -> list[Error]:
-    errors = []
-    for key in app_settings.user_settings:
-        if key not in DEFAULTS:
-            hint = difflib.get_close_matches(key, DEFAULTS, n=1)
-            errors.append(
-                Error(
-                    f"Unknown WANZO_PUSH setting {key!r}.",
-                    hint=f"Did you mean {hint[0]!r}?" if hint else f"Known: {sorted(DEFAULTS)}.",
-                    id="wanzo_push.E003",
-                )
-            )
-    return errors
+    return [
+        Error(f"Unknown WANZO_PUSH setting {key!r}.", hint=hint, id="wanzo_push.E003")
+        for key, hint in unknown_keys(app_settings.user_settings, DEFAULTS)
+    ]

@@ -8,16 +8,14 @@ id) and builds its own. The cache is dropped when a test changes ``WANZO_EVENTS`
 
 from __future__ import annotations
 
-import difflib
 import os
 import threading
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils.module_loading import import_string
 
+from wanzo_common.backends import resolve_backend
 from wanzo_common.events.transports.base import (
     BaseConsumer,
     BaseTransport,
@@ -50,27 +48,9 @@ _current: BaseTransport | None = None
 
 def resolve_transport(name: str) -> type[BaseTransport]:
     """The transport class for an alias, a module path or a class path."""
-    path = ALIASES.get(name, name)
-    if "." not in path:
-        hint = difflib.get_close_matches(name, ALIASES, n=1)
-        suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
-        raise ImproperlyConfigured(
-            f"Unknown events transport {name!r}; use one of {sorted(ALIASES)} or a dotted "
-            f"path.{suggestion}"
-        )
-    try:
-        found = import_string(path)
-    except ImportError:
-        try:
-            found = import_string(f"{path}.Transport")
-        except ImportError as exc:
-            raise ImproperlyConfigured(f"Cannot import events transport {name!r}: {exc}") from exc
-    if isinstance(found, type) and issubclass(found, BaseTransport):
-        return found
-    found = getattr(found, "Transport", None)
-    if isinstance(found, type) and issubclass(found, BaseTransport):
-        return found
-    raise ImproperlyConfigured(f"{name!r} is not a BaseTransport subclass or module with one.")
+    return resolve_backend(
+        name, aliases=ALIASES, base=BaseTransport, class_name="Transport", kind="events transport"
+    )
 
 
 def transport_options() -> dict[str, Any]:

@@ -8,16 +8,14 @@ so a dotted path may name the module or the class. An unknown name is an
 
 from __future__ import annotations
 
-import difflib
 import threading
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.utils.module_loading import import_string
 
 from push.providers.base import BaseProvider, PushMessage, PushResult
+from wanzo_common.backends import resolve_backend
 
 __all__ = [
     "ALIASES",
@@ -41,26 +39,9 @@ _provider: BaseProvider | None = None
 
 def resolve_provider(name: str) -> type[BaseProvider]:
     """The provider class for an alias, a module path or a class path."""
-    path = ALIASES.get(name, name)
-    if "." not in path:
-        hint = difflib.get_close_matches(name, ALIASES, n=1)
-        suggestion = f" Did you mean {hint[0]!r}?" if hint else ""
-        raise ImproperlyConfigured(
-            f"Unknown push provider {name!r}; use one of {sorted(ALIASES)} or a dotted "
-            f"path.{suggestion}"
-        )
-    try:
-        found: Any = import_string(path)
-    except ImportError:
-        try:
-            found = import_string(f"{path}.Provider")
-        except ImportError as exc:
-            raise ImproperlyConfigured(f"Cannot import push provider {name!r}: {exc}") from exc
-    if not (isinstance(found, type) and issubclass(found, BaseProvider)):
-        found = getattr(found, "Provider", None)
-    if isinstance(found, type) and issubclass(found, BaseProvider):
-        return found
-    raise ImproperlyConfigured(f"{name!r} is not a BaseProvider subclass or a module with one.")
+    return resolve_backend(
+        name, aliases=ALIASES, base=BaseProvider, class_name="Provider", kind="push provider"
+    )
 
 
 def get_provider() -> BaseProvider:
