@@ -83,3 +83,19 @@ def test_defaults_fill_only_what_the_file_lacks(tmp_path):
     assert values.str("JWT_PRIVATE_KEY_FILE") == "/mine.pem"
     assert "JWT_PUBLIC_KEY_FILE" in note and "/k/pub.pem" not in note
     assert ensure_env_file(path, defaults={"JWT_PUBLIC_KEY_FILE": "/other.pem"}) is None
+
+
+def test_a_created_file_is_a_development_file_whatever_the_example_says(tmp_path):
+    path = service_dir(tmp_path, example="DJANGO_DEBUG=false\nLOG_LEVEL=INFO\n")
+    note = ensure_env_file(path)
+    values = read(path / ".env")
+    assert values.bool("DJANGO_DEBUG", False) and values.str("LOG_LEVEL") == "INFO"
+    assert "DJANGO_DEBUG=true" in note
+    assert (path / ".env.example").read_text().startswith("DJANGO_DEBUG=false")
+
+
+def test_an_existing_file_keeps_its_debug_setting(tmp_path):
+    path = service_dir(tmp_path)
+    (path / ".env").write_text("DJANGO_SECRET_KEY=mine\nDJANGO_DEBUG=false\n")
+    assert ensure_env_file(path) is None
+    assert not read(path / ".env").bool("DJANGO_DEBUG", True)

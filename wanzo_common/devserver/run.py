@@ -46,18 +46,24 @@ def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
     if opts.server == "gunicorn" and not topology.gunicorn_conf.exists():
         shown = topology.gunicorn_conf.relative_to(root)
         raise UsageError(f"{shown} not found; use --server runserver")
-    ports = {}
+    write_env_files(opts.services, root=root)
+    ports = {
+        service: resolve_ports(service, env=Env(root / "services" / service / ".env"))
+        for service in opts.services
+    }
+    check_ports(ports, events=opts.events)
+    return ports
+
+
+def write_env_files(services: list[str], *, root: Path) -> None:
+    """The development key pair, and each service's ``.env`` (created, or completed)."""
     private_key, public_key = write_dev_key_pair(root / "var" / "jwt")
-    for service in opts.services:
-        service_dir = root / "services" / service
+    for service in services:
         keys = {"JWT_PUBLIC_KEY_FILE": str(public_key)}
         if service == "auth":  # only the service that issues tokens holds the private key
             keys["JWT_PRIVATE_KEY_FILE"] = str(private_key)
-        if note := ensure_env_file(service_dir, defaults=keys):
+        if note := ensure_env_file(root / "services" / service, defaults=keys):
             print(f"{service}: {note}", flush=True)
-        ports[service] = resolve_ports(service, env=Env(service_dir / ".env"))
-    check_ports(ports, events=opts.events)
-    return ports
 
 
 def up(opts: Options, *, root: Path) -> int:
