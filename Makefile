@@ -8,6 +8,7 @@
 #   make kafka   a real Apache Kafka on 127.0.0.1:9092, in the foreground (a JDK and Maven)
 #   make monitor Prometheus and Alertmanager (Debian's packages) scraping `make up`, in the foreground
 #   make monitoring-check  the monitoring stack's static checks (promtool, amtool, docker-compose)
+#   make container-smoke   build the image with podman and run every role (deploy/containers/)
 #   make clean   caches and build leftovers (make distclean also removes .venv)
 
 PYTHON ?= python3
@@ -20,7 +21,7 @@ PIP := $(PY) -m pip -qq --disable-pip-version-check
 # Each service's pytest.ini names its settings; an inherited value would override it.
 unexport DJANGO_SETTINGS_MODULE
 
-.PHONY: up test lint bench kafka clean distclean venv monitor monitoring-check
+.PHONY: up test lint bench kafka clean distclean venv monitor monitoring-check container-smoke
 
 venv: $(STAMP)
 
@@ -67,6 +68,9 @@ monitor: $(STAMP)
 
 monitoring-check: $(STAMP)
 	deploy/monitoring/check.sh
+
+container-smoke: $(STAMP)
+	deploy/containers/smoke.sh
 
 clean:
 	rm -rf .tox .pytest_cache .ruff_cache build *.egg-info
