@@ -85,7 +85,7 @@ find_compose() {
 lint_dockerfile() { hadolint deploy/Dockerfile && echo "hadolint: no findings"; }
 
 lint_shell() {
-    shellcheck deploy/entrypoint.sh deploy/make-env.sh deploy/check.sh &&
+    shellcheck deploy/entrypoint.sh deploy/make-env.sh deploy/check.sh deploy/containers/*.sh &&
         echo "shellcheck: no findings"
 }
 
