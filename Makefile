@@ -9,6 +9,7 @@
 #   make monitor Prometheus and Alertmanager (Debian's packages) scraping `make up`, in the foreground
 #   make monitoring-check  the monitoring stack's static checks (promtool, amtool, docker-compose)
 #   make container-smoke   build the image with podman and run every role (deploy/containers/)
+#   make container-compose the whole compose system under podman, demo traffic, Prometheus checks
 #   make clean   caches and build leftovers (make distclean also removes .venv)
 
 PYTHON ?= python3
@@ -21,7 +22,7 @@ PIP := $(PY) -m pip -qq --disable-pip-version-check
 # Each service's pytest.ini names its settings; an inherited value would override it.
 unexport DJANGO_SETTINGS_MODULE
 
-.PHONY: up test lint bench kafka clean distclean venv monitor monitoring-check container-smoke
+.PHONY: up test lint bench kafka clean distclean venv monitor monitoring-check container-smoke container-compose
 
 venv: $(STAMP)
 
@@ -71,6 +72,9 @@ monitoring-check: $(STAMP)
 
 container-smoke: $(STAMP)
 	deploy/containers/smoke.sh
+
+container-compose: $(STAMP)
+	deploy/containers/compose.sh
 
 clean:
 	rm -rf .tox .pytest_cache .ruff_cache build *.egg-info

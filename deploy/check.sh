@@ -85,7 +85,8 @@ find_compose() {
 lint_dockerfile() { hadolint deploy/Dockerfile && echo "hadolint: no findings"; }
 
 lint_shell() {
-    shellcheck deploy/entrypoint.sh deploy/make-env.sh deploy/check.sh deploy/containers/*.sh &&
+    shellcheck deploy/entrypoint.sh deploy/make-env.sh deploy/check.sh deploy/containers/*.sh \
+        deploy/containers/images/*.sh &&
         echo "shellcheck: no findings"
 }
 
