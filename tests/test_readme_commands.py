@@ -36,6 +36,7 @@ PLACEHOLDERS = {"<topic>": "user", "--email ...": "--email root@example.com"}
 EXPECTED = ("check", "migrate", "runserver", "create_internal_admin", "consume_events", "tail")
 # What a newcomer's shell does not have (CI and pytest set some of them).
 SCRUBBED = ("DATABASE_URL", "USE_KAFKA", "KAFKA_", "EVENTS_", "DJANGO_", "JWT_", "PROMETHEUS_")
+SCRUBBED += ("CELERY_",)
 
 
 def readme_commands(text: str) -> list[str]:
