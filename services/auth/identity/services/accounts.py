@@ -75,7 +75,6 @@ def _checked_password(password: str, *, user: User, field: str = "password") -> 
 
 def _user_validate(user: User, *, password: str) -> None:
     """The e-mail is free and the password passes the validators (against the user's data)."""
-    email_domain_check(user.email)
     if user_email_taken(email=user.email):
         raise ValidationError({"email": [EMAIL_TAKEN]})
     _checked_password(password, user=user)
@@ -158,6 +157,7 @@ def organization_user_create(
             email=email, first_name=first_name, last_name=last_name, phone=phone,
             role=Role.SME_USER, organization=owner.organization,
         )  # fmt: skip
+        email_domain_check(user.email)
         _user_validate(user, password=password)
         _user_insert(user, password=password)
         events.user_created(user)
