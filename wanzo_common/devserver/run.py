@@ -53,6 +53,8 @@ def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
         keys = {"JWT_PUBLIC_KEY_FILE": str(public_key)}
         if service == "auth":  # only the service that issues tokens holds the private key
             keys["JWT_PRIVATE_KEY_FILE"] = str(private_key)
+            # Its e-mails (sign-up notices, password resets) on the console, unless set.
+            keys["EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
         if note := ensure_env_file(service_dir, defaults=keys):
             print(f"{service}: {note}", flush=True)
         ports[service] = resolve_ports(service, env=Env(service_dir / ".env"))
