@@ -110,7 +110,9 @@ class AccountThrottle(_RateThrottle):
         account = view.throttle_account(request)
         if not account:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": account}
+        # Hashed: the request chose it (any length, any character).
+        ident = hashlib.sha256(account.encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 # --- the lockout --------------------------------------------------------------------------

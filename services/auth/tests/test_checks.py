@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from auth_service.checks import check_lockout_settings, check_signing_key
+from auth_service.checks import (
+    check_lockout_settings,
+    check_signing_key,
+    check_throttle_settings,
+)
 
 
 def test_no_signing_key_is_auth_service_e001(settings):
@@ -21,3 +25,28 @@ def test_bad_lockout_settings_are_auth_service_e002(settings, value):
     settings.WANZO_AUTH = {"LOCKOUT_THRESHOLD": value, "LOCKOUT_MINUTES": 15}
     [error] = check_lockout_settings()
     assert error.id == "auth_service.E002" and "LOCKOUT_THRESHOLD" in error.msg
+
+
+def test_the_budget_settings_are_checked_too(settings):
+    settings.WANZO_AUTH = {"ACCOUNT_FAILURES_PER_HOUR": 0}
+    [error] = check_lockout_settings()
+    assert error.id == "auth_service.E002" and "ACCOUNT_FAILURES_PER_HOUR" in error.msg
+
+
+def test_the_default_throttles_pass():
+    assert check_throttle_settings() == []
+
+
+@pytest.mark.parametrize("rate", ["thirty/minute", "30", "30/fortnight"])
+def test_a_bad_throttle_rate_is_auth_service_e003(settings, rate):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": rate}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    [error] = check_throttle_settings()
+    assert error.id == "auth_service.E003" and "AUTH_THROTTLE_LOGIN_IP" in error.hint
+
+
+@pytest.mark.parametrize("proxies", ["one", -1, None])
+def test_a_bad_proxy_count_is_auth_service_e004(settings, proxies):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
+    [error] = check_throttle_settings()
+    assert error.id == "auth_service.E004"
