@@ -19,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import UntypedToken
 
 from . import selectors, services
 from .permissions import IsSmeOwner
@@ -40,6 +39,7 @@ from .serializers import (
 )
 from .services.password_reset import password_reset_confirm, password_reset_request
 from .throttling import AccountThrottle, ClientThrottle, client_ident, email_key
+from .tokens import refresh_token_parse
 
 BAD_REQUEST = OpenApiResponse(OpenApiTypes.OBJECT, description="Field-level errors.")
 REFUSED = OpenApiResponse(ErrorSerializer, description="Refused, with a stable code.")
@@ -138,13 +138,13 @@ class RefreshView(PublicView):
     auth_method = "refresh_token"
 
     def throttle_account(self, request) -> str | None:
-        # Only a well-signed token names an account: a forged one cannot spend a user's budget.
+        # Only a live, well-signed token names an account (parsed as the service parses it):
+        # a forged or a revoked one cannot spend its user's budget.
         raw = _field(request, "refresh")
         try:
-            payload = UntypedToken(raw).payload if raw else {}
+            user_id = refresh_token_parse(raw).get(jwt_settings.USER_ID_CLAIM) if raw else None
         except TokenError:
             return None
-        user_id = payload.get(jwt_settings.USER_ID_CLAIM)
         return str(user_id) if user_id else None
 
     @extend_schema(
