@@ -82,7 +82,8 @@ EMAIL_HOST_USER = _env.str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _env.str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env.bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = _env.int("EMAIL_TIMEOUT", 10)
-DEFAULT_FROM_EMAIL = _env.str("DEFAULT_FROM_EMAIL", "Wanzo <no-reply@wanzo.app>")
+DEFAULT_FROM_EMAIL = _env.str("DEFAULT_FROM_EMAIL", "webmaster@localhost")  # set it in production
+EMAIL_FILE_PATH = _env.str("EMAIL_FILE_PATH")  # the file backend's folder (the e2e test reads it)
 # A password-reset token is good for this many seconds, and once (ADR 0014).
 PASSWORD_RESET_TIMEOUT = _env.int("AUTH_PASSWORD_RESET_SECONDS", 1800)
 
