@@ -223,8 +223,8 @@ def _old_password_refusal(user: User, old_password: str, *, client: str) -> Auth
     if refusal is not None:
         return refusal
     if not user.check_password(old_password):
-        password_failure_record(email=user.email, client=client)
-        return AuthRefused(Reason.INVALID_CREDENTIALS)
+        _, locked_until = password_failure_record(email=user.email, client=client)
+        return AuthRefused(Reason.INVALID_CREDENTIALS, locked_until=locked_until)
     return None
 
 

@@ -9,10 +9,10 @@ hash, and one answer for a locked pair (429, no hashing) whether the address exi
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from auth_service.metrics import AUTH_FAILURES, LOGIN_ATTEMPTS
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -43,12 +43,15 @@ def auth_failure_count(reason: Reason, *, auth_method: str) -> None:
     AUTH_FAILURES.labels(reason=reason.value, auth_method=auth_method).inc()
 
 
-def password_failure_record(*, email: str, client: str) -> int:
-    """One more wrong password for ``email`` from ``client`` (an account or not); the attempt's
-    number in this client's current run. The run's last attempt locks the pair: answered as
-    the others, the next one is refused."""
-    attempt, _ = login_failure_record(email=email, client=client)
-    return attempt
+def password_failure_record(*, email: str, client: str) -> tuple[int, datetime | None]:
+    """One more wrong password for ``email`` from ``client`` (an account or not).
+
+    Returns the attempt's number in this client's current run and, when this attempt reaches
+    the threshold, the end of the lock it puts on the pair (answered as the other wrong
+    passwords: the next attempt is the one refused).
+    """
+    attempt, seconds = login_failure_record(email=email, client=client)
+    return attempt, (timezone.now() + timedelta(seconds=seconds)) if seconds else None
 
 
 def password_wait_refusal(*, email: str, client: str) -> AuthRefused | None:
@@ -69,8 +72,6 @@ _dummy_hashes: dict[str, str] = {}
 
 
 def _dummy_hash() -> str:
-    from django.contrib.auth.hashers import get_hasher
-
     algorithm = get_hasher().algorithm  # the preferred hasher of the current settings
     if algorithm not in _dummy_hashes:
         _dummy_hashes[algorithm] = make_password("wanzo-dummy-password")
@@ -91,10 +92,6 @@ def session_user(*, user_id: str, for_update: bool = False) -> User:
     return user
 
 
-# Refusals a login answers as a wrong password: no answer says which addresses have accounts.
-_AS_WRONG_PASSWORD = (Reason.UNKNOWN_USER, Reason.ACCOUNT_DISABLED)
-
-
 def session_login(*, email: str, password: str, client: str) -> tuple[User, TokenPair]:
     """Tokens for the account with this e-mail and password, or :class:`AuthRefused`.
 
@@ -110,9 +107,9 @@ def session_login(*, email: str, password: str, client: str) -> tuple[User, Toke
         status = "locked" if refusal.reason is Reason.ACCOUNT_LOCKED else "failure"
         LOGIN_ATTEMPTS.labels(status=status, user_type=user_type, auth_method=PASSWORD).inc()
         auth_failure_count(refusal.reason, auth_method=PASSWORD)
-        if refusal.reason in _AS_WRONG_PASSWORD:
-            raise AuthRefused(Reason.INVALID_CREDENTIALS)
-        raise refusal
+        if refusal.reason is Reason.ACCOUNT_LOCKED:
+            raise refusal
+        raise AuthRefused(Reason.INVALID_CREDENTIALS)  # one answer for every other refusal
     login_success_record(email=email, client=client)
     LOGIN_ATTEMPTS.labels(status="success", user_type=user_type, auth_method=PASSWORD).inc()
     return user, pair
@@ -127,11 +124,11 @@ def _login_refusal(
         pass
     elif user is None:
         password_dummy_check(password)  # the cost of a real check: no timing oracle
-        attempt = password_failure_record(email=email, client=client)
-        refusal = AuthRefused(Reason.UNKNOWN_USER)
+        attempt, locked_until = password_failure_record(email=email, client=client)
+        refusal = AuthRefused(Reason.UNKNOWN_USER, locked_until=locked_until)
     elif not user.check_password(password):
-        attempt = password_failure_record(email=email, client=client)
-        refusal = AuthRefused(Reason.INVALID_CREDENTIALS)
+        attempt, locked_until = password_failure_record(email=email, client=client)
+        refusal = AuthRefused(Reason.INVALID_CREDENTIALS, locked_until=locked_until)
     elif not user.is_active:
         refusal = AuthRefused(Reason.ACCOUNT_DISABLED)
     else:
