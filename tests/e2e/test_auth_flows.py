@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import secrets
+import uuid
 
 import pytest
 
@@ -23,6 +25,8 @@ from wanzo_common.monitoring.testing import sample_sum
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 OWNER_HOME = "127.0.0.2"  # another client address on the loopback: the owner's
+# The lockout's counts shared by the gunicorn workers, as in production (CI sets the variable).
+REDIS_URL = os.environ.get("WANZO_REDIS_URL", "redis://127.0.0.1:6379/2")
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +39,7 @@ def system(tmp_path_factory, mail_dir):
     env = {
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
+        "AUTH_THROTTLE_REDIS_URL": REDIS_URL,
     }
     running = harness.start(tmp_path_factory.mktemp("e2e-auth"), env=env, label="e2e_auth")
     try:
@@ -63,7 +68,7 @@ def mails(mail_dir) -> str:
 
 def test_sign_up_lockout_and_reset(system, mail_dir):
     api = Api({service: system.url(service) for service in system.app_ports})
-    owner = Member("neema@duka.wanzo.example.com", secrets.token_urlsafe(12))
+    owner = Member(f"neema-{uuid.uuid4().hex[:8]}@duka.wanzo.example.com", secrets.token_urlsafe(12))
     signup = {
         "email": owner.email, "password": owner.password, "first_name": "Neema",
         "last_name": "K", "organization": {"name": "Duka"},

@@ -7,7 +7,7 @@ auth refuses to start without the private key rather than failing at the first l
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
 
 SIGNING_HINT = (
     "Set JWT_PRIVATE_KEY (PEM text) or JWT_PRIVATE_KEY_FILE (a readable PEM file); make up "
@@ -69,3 +69,19 @@ def check_throttle_settings(app_configs=None, **kwargs) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def check_throttle_cache(app_configs=None, **kwargs) -> list[Warning]:
+    """Throttles and lockout counts in each process's memory: N workers allow N times the rates."""
+    backend = settings.CACHES.get("throttle", {}).get("BACKEND", "")
+    if settings.DEBUG or not backend.endswith("LocMemCache"):
+        return []
+    return [
+        Warning(
+            "auth's throttles and lockout count in each process's memory: every worker and "
+            "replica allows the full rates.",
+            hint="Set AUTH_THROTTLE_REDIS_URL (or REDIS_URL) to a Redis database of its own.",
+            id="auth_service.W001",
+        )
+    ]

@@ -6,6 +6,7 @@ import pytest
 from auth_service.checks import (
     check_lockout_settings,
     check_signing_key,
+    check_throttle_cache,
     check_throttle_settings,
 )
 
@@ -50,3 +51,16 @@ def test_a_bad_proxy_count_is_auth_service_e004(settings, proxies):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": proxies}
     [error] = check_throttle_settings()
     assert error.id == "auth_service.E004"
+
+
+def test_throttles_in_process_memory_are_a_warning_outside_debug(settings):
+    [warning] = check_throttle_cache()
+    assert warning.id == "auth_service.W001" and "AUTH_THROTTLE_REDIS_URL" in warning.hint
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/2",
+        },
+    }
+    assert check_throttle_cache() == []
