@@ -37,7 +37,6 @@ from .serializers import (
     UserCreateSerializer,
     UserSerializer,
 )
-from .services.password_reset import password_reset_confirm, password_reset_request
 from .throttling import AccountThrottle, ClientThrottle, client_ident, email_key
 from .tokens import refresh_token_parse
 
@@ -216,7 +215,7 @@ class PasswordResetRequestView(PublicView):
         "the same for every address.",
     )
     def post(self, request):
-        password_reset_request(**_valid(PasswordResetRequestSerializer, request))
+        services.password_reset_request(**_valid(PasswordResetRequestSerializer, request))
         return Response({"detail": RESET_REQUESTED}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -236,7 +235,7 @@ class PasswordResetConfirmView(PublicView):
     )
     def post(self, request):
         data = _valid(PasswordResetConfirmSerializer, request)
-        password_reset_confirm(**data, client=client_ident(request))
+        services.password_reset_confirm(**data, client=client_ident(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
