@@ -1,7 +1,8 @@
 """Throttles and the lockout, on local memory and on a real Redis (``WANZO_REDIS_URL``).
 
 The Redis runs use ``WANZO_REDIS_URL`` (a failure when it is set and down) or the local Redis's
-database 2 (skipped when there is none); the cache is emptied around each test.
+database 2 (skipped when there is none); this suite's keys (``KEY_PREFIX``) are deleted around
+each test, nothing else.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import os
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
-from django.core.cache import caches
 from identity.models import User
 from rest_framework.test import APIClient
 
@@ -36,22 +36,36 @@ def _redis_url() -> str:
     return url
 
 
+PREFIX = "auth-throttle-test"
+
+
+def _forget(url: str) -> None:
+    """Delete this suite's keys only: the database may be shared (CI's WANZO_REDIS_URL)."""
+    import redis
+
+    with redis.Redis.from_url(url) as client:
+        for key in client.scan_iter(f"{PREFIX}:*"):
+            client.delete(key)
+
+
 @pytest.fixture(params=["locmem", "redis"])
 def throttle_cache(request, settings):
     """The ``throttle`` cache on each backend the service can run with."""
-    if request.param == "redis":
-        settings.CACHES = {
-            **settings.CACHES,
-            "throttle": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": _redis_url(),
-                "KEY_PREFIX": "authflows-test",
-            },
-        }
-    cache = caches["throttle"]
-    cache.clear()
+    if request.param == "locmem":
+        yield request.param  # emptied around every test by conftest
+        return
+    url = _redis_url()
+    settings.CACHES = {
+        **settings.CACHES,
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": PREFIX,
+        },
+    }
+    _forget(url)
     yield request.param
-    cache.clear()
+    _forget(url)
 
 
 def rates(settings, **scopes: str) -> None:
