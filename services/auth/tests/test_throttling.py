@@ -232,3 +232,13 @@ def test_rates_are_read_at_each_request(owner, settings, throttle_cache):
     assert attempt(client("198.51.100.1"), owner["email"]).status_code == 429
     rates(settings, login_ip="100/minute")
     assert attempt(client("198.51.100.1"), owner["email"]).status_code == 401
+
+
+def test_a_known_and_a_new_address_cost_one_hash_each_at_sign_up(owner, hashes):
+    login("warm-up@example.com", "wrong-password")  # the dummy hash is made once
+    api = client("198.51.100.20")
+
+    def sign_up(email: str):
+        return lambda: api.post("/api/auth/register/", signup_payload(email=email), format="json")
+
+    assert hashes(sign_up(owner["email"])) == hashes(sign_up("brand-new@example.com")) == 1
