@@ -61,11 +61,11 @@ def seed(system, *, organizations: int, events: bool) -> Seeded:
 def _tenant(api: Api, index: int) -> Tenant:
     tag = f"{uuid.uuid4().hex[:6]}-{index}"
     owner = api.register(
-        Member(f"owner-{tag}@bench.wanzo.test", secrets.token_urlsafe(12)),
+        Member(f"owner-{tag}@bench.wanzo.example.com", secrets.token_urlsafe(12)),
         organization=f"Bench shop {tag}", first="Bench", last=f"Owner {index}",
     )  # fmt: skip
     clerk = api.add_user(
-        owner, Member(f"clerk-{tag}@bench.wanzo.test", secrets.token_urlsafe(12)),
+        owner, Member(f"clerk-{tag}@bench.wanzo.example.com", secrets.token_urlsafe(12)),
         first="Bench", last=f"Clerk {index}",
     )  # fmt: skip
     for member in (owner, clerk):

@@ -7,7 +7,8 @@ weighted mix of the steps users take: sales and offline sync batches on the phon
 test notifications, journal postings (and a refused unbalanced one), trial balances, logins
 (and refused ones), token refreshes, plan changes, user deactivation and reactivation,
 configuration changes and maintenance announcements. Every domain metric, the Kafka metrics and
-``active_users`` get data. A progress line a second; the e-mails are made-up ``.test`` ones.
+``active_users`` get data. A progress line a second; the e-mails are made-up ones under
+``example.com`` (the admin's under ``.test``, which sign-up refuses).
 """
 
 from __future__ import annotations
@@ -59,11 +60,11 @@ class Demo:
     def add_tenant(self, index: int) -> Tenant:
         api, tag = self.api, f"{self.run_id}-{index}"
         owner = api.register(
-            Member(f"owner-{tag}@demo.wanzo.test", secrets.token_urlsafe(12)),
+            Member(f"owner-{tag}@demo.wanzo.example.com", secrets.token_urlsafe(12)),
             organization=f"Demo shop {tag}", first="Demo", last=f"Owner {index}",
         )  # fmt: skip
         user = api.add_user(
-            owner, Member(f"clerk-{tag}@demo.wanzo.test", secrets.token_urlsafe(12)),
+            owner, Member(f"clerk-{tag}@demo.wanzo.example.com", secrets.token_urlsafe(12)),
             first="Demo", last=f"Clerk {index}",
         )  # fmt: skip
         tenant = Tenant(owner=owner, user=user)
@@ -139,7 +140,7 @@ class Demo:
         self.api.trial_balance(tenant.owner)
 
     def logins(self, tenant: Tenant) -> None:
-        self.api.failed_login(f"nobody-{self.run_id}@demo.wanzo.test", "not-a-password")
+        self.api.failed_login(f"nobody-{self.run_id}@demo.wanzo.example.com", "not-a-password")
         self.api.login(tenant.owner)
 
     def refresh(self, tenant: Tenant) -> None:
@@ -159,7 +160,8 @@ class Demo:
                 self.api.login(tenant.user)
                 return
             except ApiError as exc:
-                if exc.status != 403 or time.monotonic() > deadline:
+                # 401 until auth's consumer has applied the reactivation
+                if exc.status != 401 or time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
 

@@ -40,6 +40,17 @@ def run_command(opts: Options, *, root: Path) -> int:
     return status
 
 
+# auth under `up`: its e-mails (sign-up notices, password resets) on the console, and login
+# rates for one machine where every client (the demo, the apps, the tests) is 127.0.0.1; the
+# lockout per (address, client) is the production one (ADR 0014). Each only if .env has none.
+AUTH_DEV_DEFAULTS = {
+    "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+    "AUTH_THROTTLE_LOGIN_IP": "600/minute",
+    "AUTH_THROTTLE_LOGIN_ACCOUNT": "120/minute",
+    "AUTH_THROTTLE_REGISTER_IP": "200/hour",
+}
+
+
 def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
     """Everything `up` checks and writes before it starts a process."""
     topology = Topology(root, opts)
@@ -62,6 +73,7 @@ def write_env_files(services: list[str], *, root: Path) -> None:
         keys = {"JWT_PUBLIC_KEY_FILE": str(public_key)}
         if service == "auth":  # only the service that issues tokens holds the private key
             keys["JWT_PRIVATE_KEY_FILE"] = str(private_key)
+            keys.update(AUTH_DEV_DEFAULTS)
         if note := ensure_env_file(root / "services" / service, defaults=keys):
             print(f"{service}: {note}", flush=True)
 

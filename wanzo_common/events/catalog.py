@@ -231,6 +231,15 @@ define(
     example={"userId": "usr_01HZX3", "sessionId": "ses_9f2", "timestamp": T},
 )
 define(
+    "auth.password_reset_requested",
+    subject="userId",
+    description="A reset link was sent to a user's address (never for an address with no "
+    "account: nothing is published then).",
+    required={"userId": ID},
+    optional={"timestamp": TIMESTAMP},
+    example={"userId": "usr_01HZX3", "timestamp": T},
+)
+define(
     "auth.password_changed",
     subject="userId",
     description="A user's password was changed or reset.",

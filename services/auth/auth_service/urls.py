@@ -14,6 +14,7 @@ urlpatterns = service_urlpatterns(
         "refresh": "auth-token-refresh",
         "logout": "auth-logout",
         "password_change": "auth-password-change",
+        "password_reset": "auth-password-reset",
         "me": "auth-me",
         "users": "auth-users",
     },

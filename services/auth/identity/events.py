@@ -79,8 +79,13 @@ def logout(*, user_id: str, session_id: str | None) -> None:
     publish("auth.logout", data)
 
 
-def password_changed(user: User, *, changed_by: str) -> None:
+def password_changed(user: User, *, changed_by: str, method: str = "change") -> None:
+    """``method``: ``change`` (the old password given) or ``reset`` (a token from an e-mail)."""
     publish(
         "auth.password_changed",
-        {"userId": str(user.id), "method": "change", "changedBy": changed_by, "timestamp": _now()},
+        {"userId": str(user.id), "method": method, "changedBy": changed_by, "timestamp": _now()},
     )
+
+
+def password_reset_requested(user: User) -> None:
+    publish("auth.password_reset_requested", {"userId": str(user.id), "timestamp": _now()})

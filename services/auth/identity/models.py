@@ -54,13 +54,16 @@ def normalize_email(email: str) -> str:
 class User(ExportModelOperationsMixin("user"), AbstractBaseUser):
     """A person who signs in with an e-mail address and a password.
 
-    ``organization`` is null for Wanzo's own staff (internal roles). ``failed_login_count``
-    and ``locked_until`` are the lockout state; ``status_changed_at`` / ``role_changed_at``
-    keep the time of the last event applied, so an older event arriving late changes nothing.
+    ``organization`` is null for Wanzo's own staff (internal roles). ``status_changed_at`` /
+    ``role_changed_at`` keep the time of the last event applied, so an older event arriving
+    late changes nothing. A deleted user keeps its row (its id is known to other services) with
+    ``email`` NULL: a tombstone no sign-up can collide with (the unique index ignores NULLs).
+    The lockout state is not here but in the throttle cache, per address and client
+    (:mod:`identity.throttling`).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(max_length=254, unique=True)
+    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
     first_name = models.CharField(max_length=150, blank=True)
     last_name = models.CharField(max_length=150, blank=True)
     phone = models.CharField(max_length=32, blank=True)
@@ -70,8 +73,6 @@ class User(ExportModelOperationsMixin("user"), AbstractBaseUser):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now, editable=False)
-    failed_login_count = models.PositiveIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     role_changed_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -102,6 +103,3 @@ class User(ExportModelOperationsMixin("user"), AbstractBaseUser):
     @property
     def is_internal(self) -> bool:
         return self.role in INTERNAL_ROLES
-
-    def is_locked(self, *, now=None) -> bool:
-        return self.locked_until is not None and self.locked_until > (now or timezone.now())

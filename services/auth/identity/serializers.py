@@ -95,7 +95,25 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(required=False)
 
 
-class LockedSerializer(ErrorSerializer):
+class ThrottledSerializer(ErrorSerializer):
+    """429: ``throttled`` (a rate per client or per account) or ``too_many_attempts`` (wrong
+    passwords for this address from this client): try again in ``retry_after`` seconds."""
+
     code = serializers.CharField()
-    locked_until = serializers.DateTimeField(help_text="When logins are accepted again (UTC).")
-    retry_after = serializers.IntegerField(help_text="Seconds until then.")
+    retry_after = serializers.IntegerField(help_text="Seconds to wait (also in Retry-After).")
+
+
+class AcceptedSerializer(serializers.Serializer):
+    """The same answer whatever the address: it tells no one whether an account exists."""
+
+    detail = serializers.CharField()
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="From the reset e-mail.")
+    token = serializers.CharField(max_length=128, help_text="From the reset e-mail; works once.")
+    new_password = _password()

@@ -1,9 +1,11 @@
 """The auth API: thin views over :mod:`identity.services` and :mod:`identity.selectors`.
 
-Sign-up, login, refresh and logout take no access token (``authentication_classes = []``: a
-stale ``Authorization`` header must not stop someone from signing in). The others need one;
-as the token is verified without the database, each view loads the user it names and answers
-401 when that user does not exist here (or 403 when disabled), never a server error.
+Sign-up, login, refresh, logout and password reset take no access token
+(``authentication_classes = []``: a stale ``Authorization`` header must not stop someone from
+signing in). The others need one; as the token is verified without the database, each view
+loads the user it names and answers 401 when that user does not exist here (or 403 when
+disabled), never a server error. Each flow that takes a password or a token is throttled per
+client and per account (``throttle_scope``, :mod:`identity.throttling`) before any hashing.
 """
 
 from __future__ import annotations
@@ -15,25 +17,38 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from . import selectors, services
 from .permissions import IsSmeOwner
 from .serializers import (
+    AcceptedSerializer,
     ErrorSerializer,
-    LockedSerializer,
     LoginSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
     RefreshSerializer,
     RegisterSerializer,
     SessionSerializer,
+    ThrottledSerializer,
     TokenPairSerializer,
     UserCreateSerializer,
     UserSerializer,
 )
+from .throttling import AccountThrottle, ClientThrottle, client_ident, email_key
+from .tokens import refresh_token_parse
 
 BAD_REQUEST = OpenApiResponse(OpenApiTypes.OBJECT, description="Field-level errors.")
 REFUSED = OpenApiResponse(ErrorSerializer, description="Refused, with a stable code.")
-LOCKED = OpenApiResponse(LockedSerializer, description="Locked after repeated failures.")
+THROTTLED = OpenApiResponse(ThrottledSerializer, description="Too many requests: wait.")
+ACCEPTED = OpenApiResponse(AcceptedSerializer, description="The same for every address.")
+REGISTERED = (
+    "If this address can be used, the account is ready: sign in with it. If it already had "
+    "one, its owner got an e-mail."
+)
+RESET_REQUESTED = "If this address has an account, a reset link is on its way to it."
 
 
 def _valid(serializer_class, request) -> dict:
@@ -46,51 +61,100 @@ def _session(user, pair) -> dict:
     return {"access": pair.access, "refresh": pair.refresh, "user": UserSerializer(user).data}
 
 
-class PublicView(APIView):
+def _field(request, name: str) -> str | None:
+    data = request.data
+    value = data.get(name) if hasattr(data, "get") else None
+    return value if isinstance(value, str) and value else None
+
+
+class ThrottledView(APIView):
+    """A flow throttled per client (``<scope>_ip``) and per account (``<scope>_account``)."""
+
+    throttle_classes = [ClientThrottle, AccountThrottle]
+    throttle_scope = ""
+    auth_method = "password"  # the auth_failures_total label of its refusals
+
+    def throttle_account(self, request) -> str | None:
+        """The account the request is about (a hash or an id), or None."""
+        raise NotImplementedError
+
+
+class PublicView(ThrottledView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
 
 class RegisterView(PublicView):
+    throttle_scope = "register"
+
+    def throttle_account(self, request) -> str | None:
+        email = _field(request, "email")
+        return email_key(email) if email else None
+
     @extend_schema(
         request=RegisterSerializer,
-        responses={201: SessionSerializer, 400: BAD_REQUEST},
-        description="Sign up: a new organisation and its owner (SME_OWNER), signed in.",
+        responses={202: ACCEPTED, 400: BAD_REQUEST, 429: THROTTLED},
+        description="Sign up: a new organisation and its owner (SME_OWNER); then sign in. "
+        "The answer is the same for an address that already has an account (its owner gets "
+        "an e-mail instead), so it tells no one who has one.",
     )
     def post(self, request):
         data = _valid(RegisterSerializer, request)
         organization = data.pop("organization")
-        user, pair = services.organization_register(
+        services.organization_register(
             **data,
             organization_name=organization["name"],
             country=organization.get("country", ""),
             industry=organization.get("industry", ""),
         )
-        return Response(_session(user, pair), status=status.HTTP_201_CREATED)
+        return Response({"detail": REGISTERED}, status=status.HTTP_202_ACCEPTED)
 
 
 class LoginView(PublicView):
+    throttle_scope = "login"
+
+    def throttle_account(self, request) -> str | None:
+        # The address *from this client*: a throttle on the address alone would let anyone
+        # lock its owner out (ADR 0014).
+        email = _field(request, "email")
+        return f"{email_key(email)}:{client_ident(request)}" if email else None
+
     @extend_schema(
         request=LoginSerializer,
-        responses={
-            200: SessionSerializer,
-            400: BAD_REQUEST,
-            401: REFUSED,
-            403: REFUSED,
-            423: LOCKED,
-        },
-        description="E-mail and password for an access and a refresh token. Repeated failures "
-        "lock the account for a while (423, with the end of the lockout).",
+        responses={200: SessionSerializer, 400: BAD_REQUEST, 401: REFUSED, 429: THROTTLED},
+        description="E-mail and password for an access and a refresh token. An unknown "
+        "address, a wrong password and a disabled account get the same 401; repeated wrong "
+        "passwords for an address from one client are refused for a while (429).",
     )
     def post(self, request):
-        user, pair = services.session_login(**_valid(LoginSerializer, request))
+        data = _valid(LoginSerializer, request)
+        user, pair = services.session_login(**data, client=client_ident(request))
         return Response(_session(user, pair))
 
 
 class RefreshView(PublicView):
+    throttle_scope = "refresh"
+    auth_method = "refresh_token"
+
+    def throttle_account(self, request) -> str | None:
+        # Only a live, well-signed token names an account (parsed as the service parses it):
+        # a forged or a revoked one cannot spend its user's budget.
+        raw = _field(request, "refresh")
+        try:
+            user_id = refresh_token_parse(raw).get(jwt_settings.USER_ID_CLAIM) if raw else None
+        except TokenError:
+            return None
+        return str(user_id) if user_id else None
+
     @extend_schema(
         request=RefreshSerializer,
-        responses={200: TokenPairSerializer, 400: BAD_REQUEST, 401: REFUSED, 403: REFUSED},
+        responses={
+            200: TokenPairSerializer,
+            400: BAD_REQUEST,
+            401: REFUSED,
+            403: REFUSED,
+            429: THROTTLED,
+        },  # fmt: skip
         description="Rotate a refresh token: it is revoked and a new pair returned.",
     )
     def post(self, request):
@@ -99,6 +163,8 @@ class RefreshView(PublicView):
 
 
 class LogoutView(PublicView):
+    throttle_classes: list = []  # ends a session; guessing a refresh token gains nothing
+
     @extend_schema(
         request=RefreshSerializer,
         responses={204: None, 400: BAD_REQUEST, 401: REFUSED},
@@ -109,7 +175,12 @@ class LogoutView(PublicView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PasswordChangeView(APIView):
+class PasswordChangeView(ThrottledView):
+    throttle_scope = "password_change"
+
+    def throttle_account(self, request) -> str | None:
+        return str(getattr(request.user, "id", "") or "") or None
+
     @extend_schema(
         request=PasswordChangeSerializer,
         responses={
@@ -117,15 +188,55 @@ class PasswordChangeView(APIView):
             400: BAD_REQUEST,
             401: REFUSED,
             403: REFUSED,
-            423: LOCKED,
-        },
+            429: THROTTLED,
+        },  # fmt: skip
         description="Change the password (the old one required). Every refresh token of the "
         "user is revoked; a new pair is returned.",
     )
     def post(self, request):
         data = _valid(PasswordChangeSerializer, request)
-        pair = services.user_password_change(user_id=request.user.id, **data)
+        pair = services.user_password_change(
+            user_id=request.user.id, **data, client=client_ident(request)
+        )
         return Response({"access": pair.access, "refresh": pair.refresh})
+
+
+class PasswordResetRequestView(PublicView):
+    throttle_scope = "password_reset"
+
+    def throttle_account(self, request) -> str | None:
+        email = _field(request, "email")
+        return email_key(email) if email else None
+
+    @extend_schema(
+        request=PasswordResetRequestSerializer,
+        responses={202: ACCEPTED, 400: BAD_REQUEST, 429: THROTTLED},
+        description="E-mail a single-use reset link to the address's account. The answer is "
+        "the same for every address.",
+    )
+    def post(self, request):
+        services.password_reset_request(**_valid(PasswordResetRequestSerializer, request))
+        return Response({"detail": RESET_REQUESTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicView):
+    throttle_scope = "password_reset"
+    auth_method = "reset_token"
+
+    def throttle_account(self, request) -> str | None:
+        uid = _field(request, "uid")
+        return f"uid:{uid[:64]}" if uid else None
+
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={204: None, 400: BAD_REQUEST, 429: THROTTLED},
+        description="A new password with the reset e-mail's uid and token. Every session of "
+        "the user ends; sign in with the new password.",
+    )
+    def post(self, request):
+        data = _valid(PasswordResetConfirmSerializer, request)
+        services.password_reset_confirm(**data, client=client_ident(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):

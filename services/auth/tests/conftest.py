@@ -1,10 +1,16 @@
-"""Fixtures of the auth service's tests: a signed-up organisation owner and API helpers."""
+"""Fixtures of the auth service's tests: a signed-up organisation owner and API helpers.
+
+The throttle cache is emptied around every test (as Django empties ``mail.outbox``), so one
+test's attempts never throttle the next.
+"""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
+from django.core.cache import caches
+from django.test import TestCase
 from rest_framework.test import APIClient
 
 PASSWORD = "Kivu-lake-2026!"
@@ -28,11 +34,21 @@ def signup_payload(**overrides) -> dict:
     return payload
 
 
+def committed():
+    """Run what the request leaves for after its commit (the e-mails) when it returns: the
+    test's own transaction never commits."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def register(client: APIClient | None = None, **overrides) -> dict:
+    """Sign up (202), then sign in: ``access``, ``refresh``, ``user``, ``email``, ``password``."""
     payload = signup_payload(**overrides)
-    response = (client or APIClient()).post("/api/auth/register/", payload, format="json")
-    assert response.status_code == 201, response.content
-    return {**response.json(), "email": payload["email"], "password": payload["password"]}
+    with committed():
+        response = (client or APIClient()).post("/api/auth/register/", payload, format="json")
+    assert response.status_code == 202, response.content
+    signed_in = login(payload["email"], payload["password"])
+    assert signed_in.status_code == 200, signed_in.content
+    return {**signed_in.json(), "email": payload["email"], "password": payload["password"]}
 
 
 def login(email: str, password: str = PASSWORD):
@@ -56,3 +72,10 @@ def owner(db, events_outbox) -> dict:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _empty_throttle_cache():
+    caches["throttle"].clear()
+    yield
+    caches["throttle"].clear()

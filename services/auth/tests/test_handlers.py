@@ -10,7 +10,7 @@ from identity.services import user_status_apply
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tests.conftest import login
+from tests.conftest import login, register
 from wanzo_common.events import publish
 
 pytestmark = pytest.mark.django_db
@@ -40,8 +40,8 @@ def test_deactivation_revokes_tokens_and_refuses_logins(owner, events_outbox, st
     assert stats["handled"] == 1
     assert not User.objects.get(pk=user_id).is_active
     assert refresh(owner["refresh"]).status_code == 401
-    response = login(owner["email"])
-    assert response.status_code == 403 and response.json()["code"] == "account_disabled"
+    response = login(owner["email"])  # answered as a wrong password: no account is told apart
+    assert response.status_code == 401 and response.json()["code"] == "invalid_credentials"
     [failed] = events_outbox.of_type("auth.login_failed")
     assert failed.data["reason"] == "account_disabled"
 
@@ -86,7 +86,7 @@ def test_deletion_anonymises_and_revokes(owner, events_outbox):
     assert stats["handled"] == 1
     user = User.objects.get(pk=user_id)
     assert not user.is_active and user.deleted_at is not None
-    assert owner["email"] not in user.email and user.email.endswith("@deleted.invalid")
+    assert user.email is None  # a tombstone: no address at all
     assert (user.first_name, user.last_name, user.phone) == ("", "", "")
     assert not user.has_usable_password()
     assert refresh(owner["refresh"]).status_code == 401
@@ -94,6 +94,28 @@ def test_deletion_anonymises_and_revokes(owner, events_outbox):
     # A later reactivation does not bring a deleted account back.
     status_changed(events_outbox, user_id, "active", previous="deleted")
     assert not User.objects.get(pk=user_id).is_active
+
+
+def test_no_address_anyone_had_can_block_a_deletion(owner, events_outbox):
+    """On main, signing up as ``deleted-<id>@deleted.invalid`` made that user's deletion fail
+    (a unique violation, retried, dead-lettered) and left the account active."""
+    user_id = owner["user"]["id"]
+    organization = User.objects.get(pk=user_id).organization
+    User.objects.create_user(
+        f"deleted-{user_id}@deleted.invalid", "Squatter-pass-2026", role="SME_OWNER",
+        organization=organization,
+    )  # fmt: skip
+    stats = deliver(events_outbox, "user.deleted", userId=user_id, reason="asked")
+    assert stats["handled"] == 1 and stats["dead_lettered"] == 0
+    user = User.objects.get(pk=user_id)
+    assert user.deleted_at is not None and not user.is_active and user.email is None
+
+
+def test_many_deleted_users_share_the_empty_address(events_outbox):
+    ids = [register()["user"]["id"] for _ in range(2)]
+    for user_id in ids:
+        assert deliver(events_outbox, "user.deleted", userId=user_id)["handled"] == 1
+    assert User.objects.filter(email__isnull=True).count() == 2
 
 
 def test_role_change_reaches_the_next_access_token(owner, events_outbox):

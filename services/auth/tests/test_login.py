@@ -1,12 +1,11 @@
-"""Login: tokens with the user's claims, refusals counted and published, and the lockout."""
+"""Login: tokens with the user's claims, refusals counted and published, one answer for every
+refusal, and the lockout per (address, client)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 from identity.models import User
+from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.conftest import PASSWORD, login
@@ -36,7 +35,8 @@ def test_login_returns_tokens_with_the_users_claims(owner, events_outbox):
     assert token["user_id"] == str(user.id)
     assert token["role"] == "SME_OWNER"
     assert token["org"] == str(user.organization_id)
-    [event] = assert_published("auth.login_succeeded", userId=str(user.id))
+    event = events_outbox.of_type("auth.login_succeeded")[-1]  # the fixture signed in first
+    assert event.data["userId"] == str(user.id)
     assert event.data["authMethod"] == "password"
     assert event.data["sessionId"] == token["sid"]
     assert event.data["userType"] == "SME_OWNER"
@@ -63,66 +63,68 @@ def test_unknown_address_gets_the_same_answer_and_no_user_id(owner, events_outbo
     assert event.data["reason"] == "unknown_user" and "userId" not in event.data
 
 
-def test_lockout_after_repeated_failures_is_visible_in_the_error(owner, events_outbox):
-    for _ in range(4):
+def test_a_disabled_account_answers_as_a_wrong_password(owner, events_outbox):
+    """Even with the right password: the answer tells nothing (the event keeps the reason)."""
+    User.objects.filter(email=owner["email"]).update(is_active=False)
+    with _attempts("failure"), _failures("account_disabled"):
+        response = login(owner["email"])
+    assert response.status_code == 401
+    assert response.json() == login("nobody@example.com", "wrong-password").json()
+    assert_published("auth.login_failed", reason="account_disabled")
+    assert_published("auth.login_succeeded", count=1)  # the fixture's own sign-in
+
+
+def test_lockout_after_repeated_failures_refuses_even_the_right_password(owner, events_outbox):
+    for _ in range(5):  # the fifth locks, answered as the others
         assert login(owner["email"], "wrong-password").status_code == 401
-    response = login(owner["email"], "wrong-password")  # the fifth: locks
-    assert response.status_code == 423
-    body = response.json()
-    assert body["code"] == "account_locked"
-    user = User.objects.get(email=owner["email"])
-    assert user.locked_until and body["locked_until"] == user.locked_until.isoformat().replace(
-        "+00:00", "Z"
-    )
-    assert 14 * 60 < body["retry_after"] <= 15 * 60
-    assert response["Retry-After"] == str(body["retry_after"])
-    attempts = [event.data["attempt"] for event in events_outbox.of_type("auth.login_failed")]
-    assert attempts == [1, 2, 3, 4, 5]
-
-
-def test_a_locked_account_refuses_even_the_right_password(owner, events_outbox):
-    for _ in range(5):
-        login(owner["email"], "wrong-password")
     with _attempts("locked"), _failures("account_locked"):
         response = login(owner["email"])
-    assert response.status_code == 423 and response.json()["code"] == "account_locked"
+    assert response.status_code == 429
+    body = response.json()
+    assert body["code"] == "too_many_attempts"
+    assert 14 * 60 < body["retry_after"] <= 15 * 60
+    assert response["Retry-After"] == str(body["retry_after"])
+    attempts = [event.data.get("attempt") for event in events_outbox.of_type("auth.login_failed")]
+    assert attempts == [1, 2, 3, 4, 5, None]
     assert_published("auth.login_failed", reason="account_locked")
-    assert_published("auth.login_succeeded", count=0)
+    assert_published("auth.login_succeeded", count=1)  # the fixture's own sign-in
 
 
-def test_the_lockout_ends_and_a_success_resets_the_counter(owner):
+def test_an_unknown_address_locks_the_same_way(owner):
+    for email in (owner["email"], "nobody@example.com"):
+        for _ in range(5):
+            assert login(email, "wrong-password").status_code == 401
+    known, unknown = login(owner["email"]), login("nobody@example.com")
+    assert known.status_code == unknown.status_code == 429
+    assert {**known.json(), "retry_after": 0} == {**unknown.json(), "retry_after": 0}
+
+
+def test_a_lockout_is_per_client_so_nobody_locks_the_owner_out(owner):
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
     for _ in range(5):
+        guesser.post("/api/auth/login/", {"email": owner["email"], "password": "guess"})
+    assert guesser.post("/api/auth/login/", {"email": owner["email"], "password": PASSWORD})\
+        .status_code == 429  # fmt: skip
+    assert login(owner["email"]).status_code == 200  # the owner, from another address
+
+
+def test_a_success_starts_the_count_again(owner, settings):
+    settings.WANZO_AUTH = {"LOCKOUT_THRESHOLD": 3}
+    for _ in range(2):
         login(owner["email"], "wrong-password")
-    User.objects.filter(email=owner["email"]).update(
-        locked_until=timezone.now() - timedelta(seconds=1)
-    )
     assert login(owner["email"]).status_code == 200
-    user = User.objects.get(email=owner["email"])
-    assert user.failed_login_count == 0 and user.locked_until is None
+    for _ in range(2):
+        assert login(owner["email"], "wrong-password").status_code == 401
+    assert login(owner["email"]).status_code == 200
 
 
 def test_lockout_threshold_and_duration_are_settings(owner, settings):
     settings.WANZO_AUTH = {"LOCKOUT_THRESHOLD": 2, "LOCKOUT_MINUTES": 1}
     assert login(owner["email"], "wrong-password").status_code == 401
-    response = login(owner["email"], "wrong-password")
-    assert response.status_code == 423
+    assert login(owner["email"], "wrong-password").status_code == 401
+    response = login(owner["email"])
+    assert response.status_code == 429
     assert 0 < response.json()["retry_after"] <= 60
-
-
-def test_success_between_failures_starts_the_count_again(owner):
-    for _ in range(4):
-        login(owner["email"], "wrong-password")
-    assert login(owner["email"]).status_code == 200
-    for _ in range(4):
-        assert login(owner["email"], "wrong-password").status_code == 401
-
-
-def test_a_deactivated_user_is_refused_with_account_disabled(owner, events_outbox):
-    User.objects.filter(email=owner["email"]).update(is_active=False)
-    with _attempts("failure"), _failures("account_disabled"):
-        response = login(owner["email"])
-    assert response.status_code == 403 and response.json()["code"] == "account_disabled"
-    assert_published("auth.login_failed", reason="account_disabled")
 
 
 def test_login_fields_are_checked(db):

@@ -5,11 +5,18 @@ from __future__ import annotations
 import pytest
 from identity.models import Organization, User
 
-from tests.conftest import PASSWORD, register, signup_payload
+from tests.conftest import PASSWORD, committed, login, register, signup_payload
+from wanzo_common.events import publish
 from wanzo_common.events.testing import assert_published
 from wanzo_common.monitoring.testing import assert_metric_delta
 
 pytestmark = pytest.mark.django_db
+
+
+def test_register_answers_202_with_no_tokens(events_outbox, api):
+    response = api.post("/api/auth/register/", signup_payload(), format="json")
+    assert response.status_code == 202
+    assert set(response.json()) == {"detail"}
 
 
 def test_register_creates_the_owner_and_the_organization(events_outbox, api):
@@ -42,20 +49,65 @@ def test_register_publishes_user_created_with_the_organization(events_outbox, ap
     assert event.data["timestamp"].endswith("Z")
 
 
-def test_email_is_unique_whatever_its_case(events_outbox, api):
-    register(api, email="dup@example.com")
-    response = api.post(
-        "/api/auth/register/", signup_payload(email="DUP@example.com"), format="json"
-    )
+def test_a_known_address_gets_the_same_answer_and_its_owner_an_email(
+    events_outbox, api, mailoutbox
+):
+    first = api.post("/api/auth/register/", signup_payload(email="dup@example.com"), format="json")
+    with committed():
+        again = api.post(
+            "/api/auth/register/",
+            signup_payload(email="DUP@example.com", password="Another-long-2027"),
+            format="json",
+        )
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    assert "exist" not in again.content.decode()
+    assert Organization.objects.count() == 1 and User.objects.count() == 1
+    assert_published("user.created", count=1)
+    [mail] = mailoutbox
+    assert mail.to == ["dup@example.com"] and "already has one" in mail.body
+    assert login("dup@example.com", PASSWORD).status_code == 200  # the account is unchanged
+
+
+def test_a_new_address_gets_no_email(events_outbox, api, mailoutbox):
+    register(api)
+    assert mailoutbox == []
+
+
+def test_a_deleted_users_address_can_sign_up_again(events_outbox, api):
+    body = register(api, email="gone@example.com")
+    publish("user.deleted", {"userId": body["user"]["id"], "reason": "asked"})
+    events_outbox.deliver()
+    assert register(api, email="gone@example.com")["user"]["id"] != body["user"]["id"]
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "deleted-0b7c1f7e-0000-4000-8000-00000000dead@deleted.invalid",
+        "someone@shop.test",
+        "someone@example",
+        "root@localhost",
+        "printer@office.local",
+        "x@hidden.onion",
+        "x@Name.ALT",
+    ],
+)
+def test_reserved_domains_are_refused(events_outbox, api, email):
+    response = api.post("/api/auth/register/", signup_payload(email=email), format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["email"]
-    assert Organization.objects.count() == 1  # the second organisation was rolled back
-    assert_published("user.created", count=1)
+    assert not User.objects.exists()
 
 
 @pytest.mark.parametrize(
     ("password", "reason"),
-    [("short1!", "too short"), ("password1234", "too common"), ("8437569812345", "numeric")],
+    [
+        ("short1!", "too short"),
+        ("Kivu-2026!x", "11 characters: ASVS 2.1.1 asks for 12"),
+        ("password1234", "too common"),
+        ("8437569812345", "numeric"),
+    ],
 )
 def test_weak_password_is_a_field_error(events_outbox, api, password, reason):
     response = api.post("/api/auth/register/", signup_payload(password=password), format="json")

@@ -88,3 +88,9 @@ def test_an_owner_token_naming_no_user_here_gets_401(db):
     client = api_client(role="SME_OWNER", organization_id="6c1f7e7e-0000-4000-8000-000000000001")
     assert client.post("/api/auth/users/", new_user(), format="json").status_code == 401
     assert client.get("/api/auth/users/").json()["results"] == []
+
+
+def test_an_owner_cannot_add_an_address_in_a_reserved_domain(owner):
+    payload = new_user(email="clerk@shop.test")
+    response = bearer(owner["access"]).post("/api/auth/users/", payload, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["email"]

@@ -7,6 +7,7 @@ from .accounts import (
     user_password_change,
 )
 from .lifecycle import RoleChangeRefused, user_delete_apply, user_role_apply, user_status_apply
+from .password_reset import password_reset_confirm, password_reset_request
 from .sessions import session_login, session_logout, session_refresh, session_user
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "internal_admin_ensure",
     "organization_register",
     "organization_user_create",
+    "password_reset_confirm",
+    "password_reset_request",
     "session_login",
     "session_logout",
     "session_refresh",

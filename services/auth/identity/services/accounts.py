@@ -1,28 +1,69 @@
-"""Accounts: sign-up of an organisation, users added by its owner, staff, password changes.
+"""Accounts: sign-up of an organisation, users added by its owner, staff, passwords.
 
 Rules raise Django's ``ValidationError`` keyed by the API's field names (``email``,
 ``password``...), which the API answers as field-level 400s. Each change that other services
 care about publishes its event in the same transaction.
+
+Sign-up and the password-reset request never say whether an address has an account: the
+caller gets the same answer, and the owner of the address an e-mail (sent by a Celery task
+after the commit, so the answer does not wait for the mail server either).
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from wanzo_common.api.roles import Role
 
 from .. import events
+from ..conf import reserved_top_level_domains
 from ..errors import AuthRefused, Reason
 from ..models import Organization, User, normalize_email
-from ..selectors import user_email_taken
+from ..selectors import user_email_taken, user_get_by_email
 from ..tokens import TokenPair, token_pair_issue, user_tokens_revoke_all
-from .sessions import PASSWORD, auth_failure_count, password_failure_record, session_user
+from .sessions import (
+    PASSWORD,
+    auth_failure_count,
+    password_dummy_check,
+    password_failure_record,
+    password_wait_refusal,
+    session_user,
+)
+
+logger = logging.getLogger(__name__)
 
 INITIAL_PLAN = "free"
 EMAIL_TAKEN = "A user with this e-mail address already exists."
+EMAIL_RESERVED = "This domain is reserved (RFC 2606, RFC 6761): it receives no e-mail."
+
+
+def email_domain_check(email: str) -> None:
+    """An address in a special-use top-level domain (``.invalid``, ``.test``...) is no one's."""
+    domain = normalize_email(email).rpartition("@")[2].rstrip(".")
+    if domain.rpartition(".")[2] in reserved_top_level_domains():
+        raise ValidationError({"email": [EMAIL_RESERVED]})
+
+
+def account_email_send(*, kind: str, user: User) -> None:
+    """Queue an e-mail to ``user`` once the transaction commits (task :mod:`identity.tasks`).
+
+    A failure to queue (or, with no broker, to send) is logged without the address and never
+    reaches the caller: an error only for existing addresses would tell who has an account.
+    """
+
+    def send() -> None:
+        from ..tasks import send_account_email
+
+        try:
+            send_account_email.delay(kind=kind, user_id=str(user.id))
+        except Exception:  # noqa: BLE001  (any failure: logged, the answer is the same)
+            logger.exception("e-mail %s to user %s not sent", kind, user.id)
+
+    transaction.on_commit(send)
 
 
 def _checked_password(password: str, *, user: User, field: str = "password") -> None:
@@ -69,22 +110,37 @@ def organization_register(
     organization_name: str,
     country: str = "",
     industry: str = "",
-) -> tuple[User, TokenPair]:
-    """A new organisation and its owner (SME_OWNER), signed in; publishes ``user.created``."""
+) -> User | None:
+    """A new organisation and its owner (SME_OWNER); publishes ``user.created``.
+
+    The caller cannot tell a new address from a known one: the same field checks run first
+    (the domain, the password validators), a known address costs the same password hashing,
+    and its owner is told by e-mail instead. Returns the new user, or ``None`` when the address
+    was taken; the API answers both alike.
+    """
+    organization = Organization(name=organization_name.strip(), country=country, industry=industry)
+    user = _new_user(
+        email=email, first_name=first_name, last_name=last_name, phone=phone,
+        role=Role.SME_OWNER, organization=organization,
+    )  # fmt: skip
+    email_domain_check(user.email)
+    _checked_password(password, user=user)
     with transaction.atomic():
-        organization = Organization(
-            name=organization_name.strip(), country=country, industry=industry
-        )
-        user = _new_user(
-            email=email, first_name=first_name, last_name=last_name, phone=phone,
-            role=Role.SME_OWNER, organization=organization,
-        )  # fmt: skip
-        _user_validate(user, password=password)
-        organization.save(force_insert=True)
-        _user_insert(user, password=password)
-        events.user_created(user, initial_plan=INITIAL_PLAN)
-        pair = token_pair_issue(user=user)
-    return user, pair
+        existing = user_get_by_email(email=user.email)
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    organization.save(force_insert=True)
+                    _user_insert(user, password=password)
+            except ValidationError:  # signed up concurrently: a known address after all
+                existing = user_get_by_email(email=user.email)
+            else:
+                events.user_created(user, initial_plan=INITIAL_PLAN)
+                return user
+        password_dummy_check(password)  # what set_password costs for a new address
+        if existing is not None:
+            account_email_send(kind="signup_attempt", user=existing)
+    return None
 
 
 def organization_user_create(
@@ -101,6 +157,7 @@ def organization_user_create(
             email=email, first_name=first_name, last_name=last_name, phone=phone,
             role=Role.SME_USER, organization=owner.organization,
         )  # fmt: skip
+        email_domain_check(user.email)
         _user_validate(user, password=password)
         _user_insert(user, password=password)
         events.user_created(user)
@@ -135,42 +192,50 @@ def internal_admin_ensure(
         return existing, False
 
 
-def user_password_change(*, user_id: str, old_password: str, new_password: str) -> TokenPair:
-    """Change the password (the old one required), revoke every refresh token, sign in anew.
+def user_password_change(
+    *, user_id: str, old_password: str, new_password: str, client: str
+) -> TokenPair:
+    """Change the password (the old one required), end every session, sign in anew.
 
-    A wrong old password counts towards the lockout like a wrong login, so a stolen access
-    token cannot be used to guess the password.
+    A wrong old password counts towards the lockout of (address, client) like a wrong login,
+    so a stolen access token cannot be used to guess the password.
     """
     with transaction.atomic():
         user = session_user(user_id=user_id, for_update=True)
-        refusal = _old_password_refusal(user, old_password)
+        refusal = _old_password_refusal(user, old_password, client=client)
         if refusal is None:
-            pair = _password_set(user, old_password=old_password, new_password=new_password)
+            if new_password == old_password:
+                raise ValidationError(
+                    {"new_password": ["The new password must differ from the old one."]}
+                )
+            user_password_replace(user=user, new_password=new_password, method="change")
+            pair = token_pair_issue(user=user)
     if refusal is not None:
         auth_failure_count(refusal.reason, auth_method=PASSWORD)
-        if refusal.reason is Reason.INVALID_CREDENTIALS and refusal.locked_until is None:
+        if refusal.reason is Reason.INVALID_CREDENTIALS:
             raise ValidationError({"old_password": ["The current password is not correct."]})
         raise refusal
     return pair
 
 
-def _old_password_refusal(user: User, old_password: str) -> AuthRefused | None:
-    now = timezone.now()
-    if user.is_locked(now=now):
-        return AuthRefused(Reason.ACCOUNT_LOCKED, locked_until=user.locked_until)
+def _old_password_refusal(user: User, old_password: str, *, client: str) -> AuthRefused | None:
+    refusal = password_wait_refusal(email=user.email, client=client)
+    if refusal is not None:
+        return refusal
     if not user.check_password(old_password):
-        _, locked_until = password_failure_record(user=user, now=now)
+        _, locked_until = password_failure_record(email=user.email, client=client)
         return AuthRefused(Reason.INVALID_CREDENTIALS, locked_until=locked_until)
     return None
 
 
-def _password_set(user: User, *, old_password: str, new_password: str) -> TokenPair:
-    if new_password == old_password:
-        raise ValidationError({"new_password": ["The new password must differ from the old one."]})
+def user_password_replace(*, user: User, new_password: str, method: str) -> None:
+    """Set a new password (checked by the validators), end every session of the user and
+    publish ``auth.password_changed``: the one path of a change and a reset.
+
+    ``user`` is locked for update by the caller, in its transaction.
+    """
     _checked_password(new_password, user=user, field="new_password")
     user.set_password(new_password)
-    user.failed_login_count = 0
-    user.save(update_fields=["password", "failed_login_count"])
+    user.save(update_fields=["password"])
     user_tokens_revoke_all(user=user)
-    events.password_changed(user, changed_by=str(user.id))
-    return token_pair_issue(user=user)
+    events.password_changed(user, changed_by=str(user.id), method=method)

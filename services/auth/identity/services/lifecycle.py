@@ -77,18 +77,19 @@ def user_role_apply(*, user_id: str, new_role: str, at: datetime) -> bool:
 
 
 def user_delete_apply(*, user_id: str, at: datetime) -> bool:
-    """Deactivate, revoke, and erase the personal data; the row stays (ids in other services)."""
+    """Deactivate, revoke, and erase the personal data (the e-mail becomes NULL); the row
+    stays (its id is known to other services)."""
     with transaction.atomic():
         user = _locked_user(user_id)
         if user.deleted_at is not None:
             return False
-        user.email = f"deleted-{user.id}@deleted.invalid"  # unique, and no one's address
+        # A tombstone: no address at all (the unique index ignores NULLs), so nothing anyone
+        # signs up with can collide with it and block the deletion.
+        user.email = None
         user.first_name = user.last_name = user.phone = ""
         user.set_unusable_password()
         user.is_active = False
         user.deleted_at = at
-        user.failed_login_count = 0
-        user.locked_until = None
         user.save()
         user_tokens_revoke_all(user=user)
     return True

@@ -1,18 +1,18 @@
 """Sessions: log in with a password, rotate a refresh token, log out.
 
-Every refused attempt is recorded before it is raised: the lockout counter and the
-``auth.login_failed`` event commit with the refusal (the exception is raised once the
-transaction is over), and ``auth_failures_total`` counts it with a bounded reason. The lockout is
-checked before the password, so a locked account cannot be probed; an unknown address costs the
-same hashing as a known one, so timing does not tell which addresses exist.
+Every refused attempt is recorded before it is raised: the lockout counter
+(:mod:`identity.throttling`, per address and client), the ``auth.login_failed`` event (with the
+true reason) and ``auth_failures_total``. The client sees one answer for an unknown address, a
+wrong password and a disabled account (401 ``invalid_credentials``), each after one password
+hash, and one answer for a locked pair (429, no hashing) whether the address exists or not.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from auth_service.metrics import AUTH_FAILURES, LOGIN_ATTEMPTS
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -20,10 +20,10 @@ from rest_framework_simplejwt.exceptions import TokenError
 from wanzo_common.api.roles import user_type_label
 
 from .. import events
-from ..conf import lockout_duration, lockout_threshold
 from ..errors import AuthRefused, Reason
 from ..models import User
 from ..selectors import user_get, user_get_by_email
+from ..throttling import login_failure_record, login_success_record, login_wait
 from ..tokens import (
     SESSION_CLAIM,
     RevokedTokenError,
@@ -43,20 +43,39 @@ def auth_failure_count(reason: Reason, *, auth_method: str) -> None:
     AUTH_FAILURES.labels(reason=reason.value, auth_method=auth_method).inc()
 
 
-def password_failure_record(*, user: User, now: datetime) -> tuple[int, datetime | None]:
-    """One more wrong password for ``user`` (locked for update by the caller).
+def password_failure_record(*, email: str, client: str) -> tuple[int, datetime | None]:
+    """One more wrong password for ``email`` from ``client`` (an account or not).
 
-    Returns the attempt's number in the current run and, when this attempt reaches the
-    threshold, the end of the lockout it starts (the counter starts again after it).
+    Returns the attempt's number in this client's current run and, when this attempt reaches
+    the threshold, the end of the lock it puts on the pair (answered as the other wrong
+    passwords: the next attempt is the one refused).
     """
-    user.failed_login_count += 1
-    attempt = user.failed_login_count
-    locked_until = None
-    if attempt >= lockout_threshold():
-        locked_until = user.locked_until = now + lockout_duration()
-        user.failed_login_count = 0
-    user.save(update_fields=["failed_login_count", "locked_until"])
-    return attempt, locked_until
+    attempt, seconds = login_failure_record(email=email, client=client)
+    return attempt, (timezone.now() + timedelta(seconds=seconds)) if seconds else None
+
+
+def password_wait_refusal(*, email: str, client: str) -> AuthRefused | None:
+    """The refusal of a locked (address, client) pair, checked before any hashing."""
+    seconds = login_wait(email=email, client=client)
+    if not seconds:
+        return None
+    locked_until = timezone.now() + timedelta(seconds=seconds)
+    return AuthRefused(Reason.ACCOUNT_LOCKED, locked_until=locked_until)
+
+
+def password_dummy_check(password: str) -> None:
+    """The work of a real password check, for an address with no usable password here."""
+    check_password(password, _dummy_hash())
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    algorithm = get_hasher().algorithm  # the preferred hasher of the current settings
+    if algorithm not in _dummy_hashes:
+        _dummy_hashes[algorithm] = make_password("wanzo-dummy-password")
+    return _dummy_hashes[algorithm]
 
 
 def session_user(*, user_id: str, for_update: bool = False) -> User:
@@ -73,11 +92,14 @@ def session_user(*, user_id: str, for_update: bool = False) -> User:
     return user
 
 
-def session_login(*, email: str, password: str) -> tuple[User, TokenPair]:
-    """Tokens for the account with this e-mail and password, or :class:`AuthRefused`."""
+def session_login(*, email: str, password: str, client: str) -> tuple[User, TokenPair]:
+    """Tokens for the account with this e-mail and password, or :class:`AuthRefused`.
+
+    ``client`` is the caller's address: the lockout counts per (address, client).
+    """
     with transaction.atomic():
         user = user_get_by_email(email=email, for_update=True)
-        refusal = _login_refusal(user, password, now=timezone.now())
+        refusal = _login_refusal(user, email, password, client=client)
         if refusal is None:
             pair = _login_accept(user)
     user_type = user_type_label(user.role if user else None)
@@ -85,20 +107,27 @@ def session_login(*, email: str, password: str) -> tuple[User, TokenPair]:
         status = "locked" if refusal.reason is Reason.ACCOUNT_LOCKED else "failure"
         LOGIN_ATTEMPTS.labels(status=status, user_type=user_type, auth_method=PASSWORD).inc()
         auth_failure_count(refusal.reason, auth_method=PASSWORD)
-        raise refusal
+        if refusal.reason is Reason.ACCOUNT_LOCKED:
+            raise refusal
+        raise AuthRefused(Reason.INVALID_CREDENTIALS)  # one answer for every other refusal
+    login_success_record(email=email, client=client)
     LOGIN_ATTEMPTS.labels(status="success", user_type=user_type, auth_method=PASSWORD).inc()
     return user, pair
 
 
-def _login_refusal(user: User | None, password: str, *, now: datetime) -> AuthRefused | None:
+def _login_refusal(
+    user: User | None, email: str, password: str, *, client: str
+) -> AuthRefused | None:
     attempt = None
-    if user is None:
-        make_password(password)  # the cost of a real check: no timing oracle for addresses
-        refusal = AuthRefused(Reason.UNKNOWN_USER)
-    elif user.is_locked(now=now):
-        refusal = AuthRefused(Reason.ACCOUNT_LOCKED, locked_until=user.locked_until)
+    refusal = password_wait_refusal(email=email, client=client)
+    if refusal is not None:  # no hashing: a locked pair costs nothing
+        pass
+    elif user is None:
+        password_dummy_check(password)  # the cost of a real check: no timing oracle
+        attempt, locked_until = password_failure_record(email=email, client=client)
+        refusal = AuthRefused(Reason.UNKNOWN_USER, locked_until=locked_until)
     elif not user.check_password(password):
-        attempt, locked_until = password_failure_record(user=user, now=now)
+        attempt, locked_until = password_failure_record(email=email, client=client)
         refusal = AuthRefused(Reason.INVALID_CREDENTIALS, locked_until=locked_until)
     elif not user.is_active:
         refusal = AuthRefused(Reason.ACCOUNT_DISABLED)
@@ -109,10 +138,8 @@ def _login_refusal(user: User | None, password: str, *, now: datetime) -> AuthRe
 
 
 def _login_accept(user: User) -> TokenPair:
-    user.failed_login_count = 0
-    user.locked_until = None
     user.last_login = timezone.now()
-    user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
+    user.save(update_fields=["last_login"])
     pair = token_pair_issue(user=user)
     events.login_succeeded(user, session_id=pair.session_id)
     return pair
