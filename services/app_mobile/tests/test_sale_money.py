@@ -1,0 +1,60 @@
+"""Money on the phone's way in: the ledger's amount limit, each currency's minor unit, no test
+currencies, and one transaction id for one sale only (a different sale under it is a 422)."""
+
+from __future__ import annotations
+
+import pytest
+from sales.models import Sale
+
+from tests.conftest import sale_body
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_sale_too_large_for_the_ledger_is_refused_and_the_list_still_answers(
+    client, events_outbox
+):
+    response = client.post("/api/sales/", sale_body(amount="1000000000000000"), format="json")
+    assert response.status_code == 400, response.content
+    assert "amount" in response.json()
+    assert client.get("/api/sales/").status_code == 200
+    assert not Sale.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "accepted"),
+    [
+        ("1500", "XOF", True),
+        ("1500.50", "XOF", False),  # the CFA franc has no minor unit
+        ("99.5", "JPY", False),
+        ("12.34", "USD", True),
+        ("12.345", "USD", False),
+        ("1.234", "KWD", True),
+        ("1.2345", "KWD", False),
+    ],
+)
+def test_amounts_respect_the_currency_minor_unit(client, events_outbox, amount, currency, accepted):
+    response = client.post(
+        "/api/sales/", sale_body(amount=amount, currency=currency), format="json"
+    )
+    assert response.status_code == (201 if accepted else 400), response.content
+    if not accepted:
+        assert "amount" in response.json()
+
+
+@pytest.mark.parametrize("currency", ["XTS", "XXX", "XAU"])
+def test_codes_that_are_not_money_are_refused(client, events_outbox, currency):
+    response = client.post("/api/sales/", sale_body(amount="10", currency=currency), format="json")
+    assert response.status_code == 400
+    assert "currency" in response.json()
+
+
+def test_a_transaction_id_reused_for_another_sale_is_a_422(client, events_outbox):
+    body = sale_body()
+    assert client.post("/api/sales/", body, format="json").status_code == 201
+    same = client.post("/api/sales/", dict(body), format="json")
+    assert same.status_code == 200
+    changed = client.post("/api/sales/", {**body, "amount": "2000"}, format="json")
+    assert changed.status_code == 422, changed.content
+    assert changed.json()["code"] == "idempotency_key_reused"
+    assert Sale.objects.get().amount == Sale.objects.get().amount.__class__(body["amount"])
