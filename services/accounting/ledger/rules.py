@@ -13,22 +13,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
 
 from ledger import observe
 from ledger.errors import EntryRejected
 from ledger.models import Account, JournalType
-from wanzo_common.money import DECIMAL_PLACES, MAX_DIGITS, format_amount, validate_currency
+from wanzo_common.money import (
+    DECIMAL_PLACES,
+    amount_limit,
+    amount_problem,
+    format_amount,
+    validate_currency,
+)
 
-AMOUNT_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)  # what an AmountField can hold
-# SQLite keeps decimals as 64-bit floats, exact to 15 significant digits: 11 before the point.
-SQLITE_AMOUNT_LIMIT = Decimal(10) ** (15 - DECIMAL_PLACES)
 ZERO = Decimal(0)
-
-
-def amount_limit() -> Decimal:
-    """The largest amount (exclusive) the database stores exactly."""
-    return SQLITE_AMOUNT_LIMIT if connection.vendor == "sqlite" else AMOUNT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -94,6 +91,9 @@ def _check_line(number: int, line: LineInput, currency: str, journal_type: str) 
     what = f"Line {number}"
     check_amount(line.debit, what=f"{what}'s debit", journal_type=journal_type)
     check_amount(line.credit, what=f"{what}'s credit", journal_type=journal_type)
+    for side, amount in (("debit", line.debit), ("credit", line.credit)):
+        if amount and (problem := amount_problem(amount, currency)):
+            raise reject(journal_type, "invalid_amount", f"{what}'s {side}: {problem}")
     if (line.debit > 0) == (line.credit > 0):
         raise reject(
             journal_type, "invalid_line", f"{what} needs a debit or a credit above zero, not both."
