@@ -27,6 +27,12 @@ class EntryRejected(LedgerError):
     """The entry breaks a double-entry rule (400): unbalanced, mixed currencies, foreign account."""
 
 
+class ReferenceReused(EntryRejected):
+    """The entry's reference already names a different entry (422): the first is not returned."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
 class Conflict(LedgerError):
     """The operation is refused in the current state (409): reversing twice."""
 

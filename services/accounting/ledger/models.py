@@ -92,6 +92,8 @@ class JournalEntry(ExportModelOperationsMixin("journal_entry"), models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     created_by = models.CharField(max_length=200, blank=True)  # a user id, or "" for events
+    # SHA-256 of what was posted under source_reference: a reuse for another entry is a 422.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

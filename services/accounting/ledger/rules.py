@@ -7,6 +7,7 @@ checks the essentials again at commit (migration 0002).
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 
 from ledger import observe
-from ledger.errors import EntryRejected
-from ledger.models import Account, JournalType
+from ledger.errors import EntryRejected, ReferenceReused
+from ledger.models import Account, JournalEntry, JournalType
+from wanzo_common.idempotency import fingerprint, matches
 from wanzo_common.money import (
     DECIMAL_PLACES,
     amount_limit,
@@ -51,10 +53,12 @@ def check_amount(value: Decimal, *, what: str, journal_type: str) -> None:
         raise reject(journal_type, "invalid_amount", f"{what} is not below {limit:f}.")
 
 
-def reject(journal_type: str, code: str, message: str, **extra) -> EntryRejected:
+def reject(
+    journal_type: str, code: str, message: str, error: type = EntryRejected, **extra
+) -> EntryRejected:
     """An :class:`EntryRejected` to raise, counted as a rejected entry."""
     observe.entry_rejected(journal_type)
-    return EntryRejected(message, code=code, **extra)
+    return error(message, code=code, **extra)
 
 
 def check_entry(
@@ -149,3 +153,33 @@ def _valid_ids(values: set[str]) -> list[uuid.UUID]:
         except ValueError:
             pass
     return ids
+
+
+def entry_fingerprint(
+    *,
+    journal_type: str,
+    currency: str,
+    lines: Sequence[LineInput],
+    date: datetime.date | None,
+    description: str,
+) -> str:
+    """What an entry's reference stands for: the same reference must come with the same entry."""
+    return fingerprint({
+        "journal_type": journal_type, "currency": currency, "date": date,
+        "description": description,
+        "lines": [[canonical_id(line.account_id), line.debit, line.credit, line.currency,
+                   line.description] for line in lines],
+    })  # fmt: skip
+
+
+def check_replay(existing: JournalEntry, incoming: str) -> JournalEntry:
+    """The entry already posted under a reference, if the replay is the same entry (else 422)."""
+    if matches(existing.fingerprint, incoming):
+        return existing
+    raise reject(
+        existing.journal_type,
+        "idempotency_key_reused",
+        f"The reference {existing.source_reference!r} was used for a different entry "
+        f"({existing.id}); use a new reference for a new entry.",
+        error=ReferenceReused,
+    )

@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from ledger import chart, observe
 from ledger.errors import Conflict
 from ledger.models import Account, EntrySource, JournalEntry, JournalLine, JournalType
-from ledger.rules import LineInput, canonical_id, check_entry
+from ledger.rules import LineInput, canonical_id, check_entry, check_replay, entry_fingerprint
 
 __all__ = ["LineInput", "account_create", "chart_ensure_default", "entry_post", "entry_reverse"]
 
@@ -71,12 +71,17 @@ def entry_post(
     """Post a balanced entry atomically; ``(entry, created)``.
 
     With a ``source_reference``, posting is idempotent: the entry already posted under the same
-    source and reference is returned with ``created=False`` and nothing is written.
+    source and reference is returned with ``created=False`` and nothing is written; the same
+    reference with a different entry is refused (:class:`ledger.errors.ReferenceReused`, 422).
     """
+    fingerprint = entry_fingerprint(
+        journal_type=journal_type, currency=currency, lines=lines, date=date,
+        description=description,
+    )  # fmt: skip
     if source_reference is not None:
         existing = _posted_from(organization_id, source, source_reference)
         if existing is not None:
-            return existing, False
+            return check_replay(existing, fingerprint), False
     chart_ensure_default(organization_id=organization_id)
     accounts, total = check_entry(
         organization_id=organization_id, journal_type=journal_type, currency=currency, lines=lines
@@ -93,6 +98,7 @@ def entry_post(
                 source_reference=source_reference,
                 reversal_of=reversal_of,
                 created_by=created_by,
+                fingerprint=fingerprint if source_reference is not None else "",
             )
             JournalLine.objects.bulk_create(
                 JournalLine(
@@ -109,7 +115,7 @@ def entry_post(
         existing = source_reference and _posted_from(organization_id, source, source_reference)
         if not existing:
             raise
-        return existing, False
+        return check_replay(existing, fingerprint), False
     observe.entry_posted(entry, {account.type for account in accounts.values()}, total)
     logger.info("journal entry %s posted (%s)", entry.id, entry.journal_type)
     return entry, True

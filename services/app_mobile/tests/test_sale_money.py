@@ -3,6 +3,8 @@ currencies, and one transaction id for one sale only (a different sale under it 
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sales.models import Sale
 
@@ -57,4 +59,38 @@ def test_a_transaction_id_reused_for_another_sale_is_a_422(client, events_outbox
     changed = client.post("/api/sales/", {**body, "amount": "2000"}, format="json")
     assert changed.status_code == 422, changed.content
     assert changed.json()["code"] == "idempotency_key_reused"
-    assert Sale.objects.get().amount == Sale.objects.get().amount.__class__(body["amount"])
+    assert str(Sale.objects.get().amount) == "1500.5000"
+
+
+def test_a_sync_operation_id_reused_for_another_operation_is_rejected(client, events_outbox):
+    from sync.models import SyncRecord
+
+    first = {
+        "id": str(uuid.uuid4()), "data_type": "customer", "operation": "create",
+        "payload": {"name": "Shop A"}, "client_timestamp": "2026-01-15T10:00:00Z",
+    }  # fmt: skip
+    answer = client.post("/api/sync/", {"items": [first]}, format="json").json()
+    assert answer["results"][0]["status"] == "applied"
+    again = client.post("/api/sync/", {"items": [dict(first)]}, format="json").json()
+    assert again["results"][0]["status"] == "duplicate"
+    other = {**first, "payload": {"name": "Shop B"}}
+    reused = client.post("/api/sync/", {"items": [other]}, format="json").json()
+    [result] = reused["results"]
+    assert result["status"] == "rejected"
+    assert "different operation" in result["errors"]["id"][0]
+    assert result["record_id"] is None and result["server"] is None  # the first answer stays
+    assert reused["summary"]["rejected"] == 1
+    assert [r.payload["name"] for r in SyncRecord.objects.all()] == ["Shop A"]
+
+
+def test_a_sale_synced_under_a_used_transaction_id_is_rejected(client, events_outbox):
+    body = sale_body(amount="10")
+    assert client.post("/api/sales/", body, format="json").status_code == 201
+    operation = {
+        "id": str(uuid.uuid4()), "data_type": "sale", "operation": "create",
+        "payload": {**body, "amount": "11"},
+    }  # fmt: skip
+    [result] = client.post("/api/sync/", {"items": [operation]}, format="json").json()["results"]
+    assert result["status"] == "rejected"
+    assert "different sale" in result["errors"]["payload"]["transaction_id"][0]
+    assert Sale.objects.get().amount == 10
