@@ -33,6 +33,19 @@ class ReferenceReused(EntryRejected):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
 
 
+class PeriodClosed(EntryRejected):
+    """The entry is dated in a period the organisation closed (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class NotAllowed(LedgerError):
+    """The caller's role may not do this in its organisation (403)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+
+
 class Conflict(LedgerError):
     """The operation is refused in the current state (409): reversing twice."""
 

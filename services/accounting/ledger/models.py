@@ -123,6 +123,18 @@ class JournalEntry(ExportModelOperationsMixin("journal_entry"), models.Model):
         return f"{self.journal_type} entry {self.id}"
 
 
+class PeriodLock(models.Model):
+    """An organisation's closed books: no entry is dated on or before ``locked_through``."""
+
+    organization_id = models.CharField(max_length=ORGANIZATION_ID_LENGTH, unique=True)
+    locked_through = models.DateField()
+    locked_by = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} closed through {self.locked_through}"
+
+
 class JournalLine(ExportModelOperationsMixin("journal_line"), models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")

@@ -16,8 +16,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError as DjangoValidationError
 
 from ledger import observe
-from ledger.errors import EntryRejected, ReferenceReused
-from ledger.models import Account, JournalEntry, JournalType
+from ledger.errors import EntryRejected, NotAllowed, PeriodClosed, ReferenceReused
+from ledger.models import Account, EntrySource, JournalEntry, JournalType
+from ledger.periods import period_lock_get
+from wanzo_common.api.roles import Role
 from wanzo_common.idempotency import fingerprint, matches
 from wanzo_common.money import (
     DECIMAL_PLACES,
@@ -28,6 +30,9 @@ from wanzo_common.money import (
 )
 
 ZERO = Decimal(0)
+# Users of an organisation who keep its day-to-day books but not what other services write.
+CLERKS = frozenset({Role.SME_USER, Role.INSTITUTION_USER})
+RESERVED_JOURNALS = frozenset({JournalType.SALES, JournalType.SUBSCRIPTION})
 
 
 @dataclass(frozen=True)
@@ -183,3 +188,36 @@ def check_replay(existing: JournalEntry, incoming: str) -> JournalEntry:
         f"({existing.id}); use a new reference for a new entry.",
         error=ReferenceReused,
     )
+
+
+def check_may_post(*, role: str | None, journal_type: str) -> None:
+    """A clerk posts to the general journal; sales and subscriptions are booked from events."""
+    if role in CLERKS and journal_type in RESERVED_JOURNALS:
+        raise NotAllowed(
+            f"The {journal_type} journal is booked from the mobile app's sales and from "
+            "subscriptions; only the organisation's owner or admin may post to it.",
+            code="journal_reserved",
+        )
+
+
+def check_may_reverse(*, role: str | None, entry: JournalEntry) -> None:
+    """A clerk may not undo what another service booked (a sale, a subscription charge)."""
+    if role in CLERKS and entry.source not in (EntrySource.API, EntrySource.REVERSAL):
+        raise NotAllowed(
+            f"Entry {entry.id} was booked from {entry.source}; only the organisation's owner or "
+            "admin may reverse it.",
+            code="reversal_reserved",
+        )
+
+
+def check_period_open(*, organization_id: str, date: datetime.date, journal_type: str) -> None:
+    """Refuse an entry dated in a period the organisation closed (:mod:`ledger.periods`)."""
+    locked_through = period_lock_get(organization_id=organization_id)
+    if locked_through is not None and date <= locked_through:
+        raise reject(
+            journal_type,
+            "period_closed",
+            f"The books are closed through {locked_through}: date the entry after it.",
+            error=PeriodClosed,
+            locked_through=str(locked_through),
+        )
