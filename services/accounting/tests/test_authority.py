@@ -55,8 +55,14 @@ def test_a_clerk_cannot_reverse_an_entry_booked_from_an_event(org, owner, role, 
     assert not JournalEntry.objects.filter(reversal_of=entry).exists()
     # A clerk reverses their own general entry; the owner reverses the booked sale.
     own = post(clerk, *SALE).json()
-    assert clerk.post(f"/api/journal-entries/{own['id']}/reverse/", {}, format="json").status_code == 201
-    assert owner.post(f"/api/journal-entries/{entry.id}/reverse/", {}, format="json").status_code == 201
+    assert (
+        clerk.post(f"/api/journal-entries/{own['id']}/reverse/", {}, format="json").status_code
+        == 201
+    )
+    assert (
+        owner.post(f"/api/journal-entries/{entry.id}/reverse/", {}, format="json").status_code
+        == 201
+    )
 
 
 def test_an_owner_closes_periods_and_nobody_posts_into_them(org, owner):

@@ -159,7 +159,6 @@ def as_app():
     """A context manager running its block in a transaction as the application role, which
     exists (NOLOGIN here) and holds exactly what ``ledger.privileges`` grants."""
     from django.db import ProgrammingError
-
     from ledger.privileges import app_role_grant
 
     with connection.cursor() as cursor:
