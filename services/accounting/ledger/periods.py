@@ -4,7 +4,8 @@ Once a period is closed its figures are final: no entry (API, sale, subscription
 reversal) may be dated in it, so a report given for January stays true. A mistake found later
 is corrected in an open period, by a reversal dated today. The lock only moves forward: reopening
 would make closed figures changeable again, so it is refused (an internal admin's act, left
-out). Checked in :mod:`ledger.rules` before every posting.
+out). Checked in :mod:`ledger.rules` before every posting, and on PostgreSQL again by a trigger
+holding the lock row while the entry is inserted (migration 0006).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ the application role (``LEDGER_APP_ROLE``) what the service needs, table by tabl
 - every table: SELECT, INSERT, UPDATE, DELETE (outbox, sessions, Django's own tables);
 - the ledger's entries and lines: SELECT and INSERT only (append-only books), and UPDATE of
   one entry column, which a row lock needs (the append-only trigger refuses the update);
-- accounts: no DELETE; ``django_migrations``: SELECT only;
+- accounts and period locks: no DELETE; ``django_migrations``: SELECT only;
 - sequences: USAGE and SELECT. TRUNCATE, REFERENCES and TRIGGER are never granted.
 
 SQLite has no roles: there nothing is granted (``make up``, the default test run).
@@ -45,7 +45,7 @@ def app_role_grant(*, using: str = "default", role: str | None = None) -> bool:
         # SELECT ... FOR UPDATE (entry_reverse's lock) needs UPDATE on one column; the
         # append-only trigger still refuses any update.
         "GRANT UPDATE (status) ON ledger_journalentry TO {role}",
-        "REVOKE DELETE ON ledger_account FROM {role}",
+        "REVOKE DELETE ON ledger_account, ledger_periodlock FROM {role}",
         "REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {role}",
     ]
     with transaction.atomic(using=using), connection.cursor() as cursor:

@@ -301,3 +301,101 @@ def test_a_reversal_reverses_an_entry_of_its_own_organisation(as_app):
             reversal = insert_entry(cursor, organization_id, reversal_of=str(theirs.id))
             insert_pair(cursor, reversal, cash, revenue)
     assert not JournalEntry.objects.filter(reversal_of=theirs).exists()
+
+
+def test_no_entry_is_inserted_into_a_closed_period(as_app):
+    from ledger.periods import period_lock_set
+
+    organization_id, cash, revenue = books()
+    period_lock_set(organization_id=organization_id, locked_through=datetime.date(2026, 1, 31),
+                    locked_by="owner")  # fmt: skip
+    with pytest.raises(IntegrityError, match="in a period closed through 2026-01-31"):
+        with as_app() as cursor:
+            insert_pair(cursor, insert_entry(cursor, organization_id), cash, revenue)  # 01-01
+    assert not JournalEntry.objects.filter(organization_id=organization_id).exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_periodlock SET locked_through = '2025-12-31'",
+        "UPDATE ledger_periodlock SET organization_id = 'elsewhere'",
+    ],
+)
+def test_a_closed_period_is_never_reopened(as_app, statement):
+    from ledger.periods import period_lock_get, period_lock_set
+
+    organization_id, _, _ = books()
+    period_lock_set(organization_id=organization_id, locked_through=datetime.date(2026, 1, 31),
+                    locked_by="owner")  # fmt: skip
+    with pytest.raises(IntegrityError, match="is not reopened"):
+        with as_app() as cursor:
+            cursor.execute(statement)
+    from django.db import ProgrammingError
+
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with as_app() as cursor:
+            cursor.execute("DELETE FROM ledger_periodlock")
+    assert period_lock_get(organization_id=organization_id) == datetime.date(2026, 1, 31)
+
+
+def test_closing_a_period_waits_for_the_postings_in_flight():
+    """A posting holds the lock row FOR SHARE until it commits: the close queues behind it."""
+    from ledger.periods import period_lock_set
+
+    organization_id, cash, revenue = books()
+    period_lock_set(organization_id=organization_id, locked_through=datetime.date(2026, 1, 1),
+                    locked_by="owner")  # fmt: skip
+    posted_event, release, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def post_and_hold():
+        try:
+            with transaction.atomic():
+                entry_post(
+                    organization_id=organization_id, journal_type="general", currency="USD",
+                    date=datetime.date(2026, 1, 20),
+                    lines=[LineInput(cash.id, debit=Decimal(1)),
+                           LineInput(revenue.id, credit=Decimal(1))],
+                )  # fmt: skip
+                posted_event.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def close():
+        posted_event.wait(30)
+        try:
+            period_lock_set(organization_id=organization_id,
+                            locked_through=datetime.date(2026, 1, 31), locked_by="owner")
+            closed.set()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(post_and_hold), pool.submit(close)]
+        try:
+            waiting = _wait_for_a_lock_waiter("ledger_periodlock")
+            assert waiting and not closed.is_set()
+        finally:
+            release.set()
+        for future in futures:
+            future.result()
+    assert closed.is_set()
+    assert JournalEntry.objects.filter(organization_id=organization_id).count() == 1
+
+
+def _wait_for_a_lock_waiter(table: str, attempts: int = 300) -> bool:
+    """Whether a backend comes to wait for a lock in a query on ``table`` (polled, ~30 s)."""
+    import time
+
+    for _ in range(attempts):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE %s AND pid <> pg_backend_pid()",
+                [f"%{table}%"],
+            )
+            if cursor.fetchone():
+                return True
+        time.sleep(0.1)
+    return False
