@@ -4,12 +4,11 @@ something (the grants themselves are proven on PostgreSQL in test_database_rules
 from __future__ import annotations
 
 import pytest
+from accounting_service.management.commands.migrate import Command
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from ledger.privileges import app_role_grant
-
-from accounting_service.management.commands.migrate import Command
 
 
 def migrate_default_alias() -> str:
