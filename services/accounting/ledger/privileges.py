@@ -24,7 +24,13 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, transaction
 
-APPEND_ONLY = "ledger_journalentry, ledger_journalline"
+TAKEN_BACK = {
+    "ledger_journalentry": "UPDATE, DELETE",  # append-only books
+    "ledger_journalline": "UPDATE, DELETE",
+    "ledger_account": "DELETE",
+    "ledger_periodlock": "DELETE",
+    "django_migrations": "INSERT, UPDATE, DELETE",
+}
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -36,20 +42,8 @@ def app_role_grant(*, using: str = "default", role: str | None = None) -> bool:
         return False
     if not ROLE_NAME.fullmatch(role):
         raise ImproperlyConfigured(f"LEDGER_APP_ROLE {role!r} is not a plain role name.")
-    statements = [
-        "GRANT USAGE ON SCHEMA public TO {role}",
-        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
-        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
-        f"REVOKE UPDATE, DELETE ON {APPEND_ONLY} FROM {{role}}",
-        # SELECT ... FOR UPDATE (entry_reverse's lock) needs UPDATE on one column; the
-        # append-only trigger still refuses any update.
-        "GRANT UPDATE (status) ON ledger_journalentry TO {role}",
-        "REVOKE DELETE ON ledger_account, ledger_periodlock FROM {role}",
-        "REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {role}",
-    ]
     with transaction.atomic(using=using), connection.cursor() as cursor:
-        for statement in statements:
+        for statement in _statements(set(connection.introspection.table_names(cursor))):
             cursor.execute(statement.format(role=connection.ops.quote_name(role)))
     return True
 
@@ -57,3 +51,22 @@ def app_role_grant(*, using: str = "default", role: str | None = None) -> bool:
 def grant_after_migrate(*, using: str, **kwargs) -> None:
     """``post_migrate`` receiver: the grants follow every migration (new tables included)."""
     app_role_grant(using=using)
+
+
+def _statements(tables: set[str]) -> list[str]:
+    """The grants, then what is taken back from the tables that exist (a migration backwards
+    may have dropped some)."""
+    statements = [
+        "GRANT USAGE ON SCHEMA public TO {role}",
+        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    ]
+    for table, rights in TAKEN_BACK.items():
+        if table in tables:
+            statements.append(f"REVOKE {rights} ON {table} FROM {{role}}")
+    if "ledger_journalentry" in tables:
+        # SELECT ... FOR UPDATE (entry_reverse's lock) needs UPDATE on one column; the
+        # append-only trigger still refuses any update.
+        statements.append("GRANT UPDATE (status) ON ledger_journalentry TO {role}")
+    return statements
