@@ -86,11 +86,12 @@ def entry_post(
     ``role`` is the caller's (None for events): clerks keep off the reserved journals.
     """
     check_may_post(role=role, journal_type=journal_type)
-    fingerprint = entry_fingerprint(
-        journal_type=journal_type, currency=currency, lines=lines, date=date,
-        description=description,
-    )  # fmt: skip
+    fingerprint = ""  # what the reference stands for: only an entry with one needs it
     if source_reference is not None:
+        fingerprint = entry_fingerprint(
+            journal_type=journal_type, currency=currency, lines=lines, date=date,
+            description=description,
+        )  # fmt: skip
         existing = _posted_from(organization_id, source, source_reference)
         if existing is not None:
             return check_replay(existing, fingerprint), False
@@ -112,7 +113,7 @@ def entry_post(
                 source_reference=source_reference,
                 reversal_of=reversal_of,
                 created_by=created_by,
-                fingerprint=fingerprint if source_reference is not None else "",
+                fingerprint=fingerprint,
             )
             JournalLine.objects.bulk_create(
                 JournalLine(
