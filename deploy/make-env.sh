@@ -16,6 +16,7 @@ private = key.private_bytes(s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryptio
 public = key.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo).decode()
 fresh = {
     "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+    "ACCOUNTING_DB_PASSWORD": secrets.token_urlsafe(24),
     "REDIS_PASSWORD": secrets.token_urlsafe(24),
     "ADMIN_SECRET_KEY": secrets.token_urlsafe(50),
     "ACCOUNTING_SECRET_KEY": secrets.token_urlsafe(50),

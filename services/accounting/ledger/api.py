@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from ledger import selectors, serializers
 from ledger.errors import ErrorSerializer
+from ledger.periods import period_lock_get, period_lock_set
 from ledger.services import (
     LineInput,
     account_create,
@@ -128,12 +129,16 @@ class EntryListCreate(OrganizationView, generics.ListCreateAPIView):
         responses={
             201: serializers.JournalEntrySerializer,
             200: serializers.JournalEntrySerializer,
+            409: ErrorSerializer,
+            422: ErrorSerializer,
             **INVALID,
             **REFUSALS,
         },
         description="Post a balanced entry (201). Posting a `reference` already used returns "
-        "the entry first posted with it (200). An unbalanced entry is a 400 with code "
-        "`unbalanced` and the `difference`.",
+        "the entry first posted with it (200) if it is the same entry, else 422 "
+        "(`idempotency_key_reused`). An unbalanced entry is a 400 with code `unbalanced` and the "
+        "`difference`; an entry dated in a closed period is a 409 (`period_closed`); a clerk "
+        "posting to the sales or subscription journal is a 403 (`journal_reserved`).",
     )
     def post(self, request: Request, *args, **kwargs) -> Response:
         data = serializers.EntryCreateSerializer(data=request.data)
@@ -148,6 +153,7 @@ class EntryListCreate(OrganizationView, generics.ListCreateAPIView):
             description=fields.get("description", ""),
             source_reference=fields.get("reference"),
             created_by=str(request.user.id),
+            role=request.user.role,
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(self._fresh(entry)).data, code)
@@ -178,7 +184,9 @@ class EntryDetail(OrganizationView, generics.RetrieveAPIView):
         **NOT_FOUND,
     },
     description="Post the reversal of an entry (its lines with debits and credits swapped). "
-    "An entry is reversed once only: the second time is a 409 (`already_reversed`).",
+    "An entry is reversed once only: the second time is a 409 (`already_reversed`); a "
+    "reversal dated in a closed period is a 409 (`period_closed`); a clerk may not reverse an "
+    "entry booked from an event (403, `reversal_reserved`).",
 )
 class EntryReverse(OrganizationView, APIView):
     def post(self, request: Request, pk) -> Response:
@@ -187,10 +195,43 @@ class EntryReverse(OrganizationView, APIView):
         data = serializers.ReverseSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         reversal = entry_reverse(
-            entry=entry, created_by=str(request.user.id), **data.validated_data
-        )
+            entry=entry, created_by=str(request.user.id), role=request.user.role,
+            **data.validated_data,
+        )  # fmt: skip
         body = serializers.JournalEntrySerializer(entries.get(pk=reversal.pk)).data
         return Response(body, status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["periods"])
+class PeriodLockView(OrganizationView, APIView):
+    """The organisation's closed books: no entry is dated on or before ``locked_through``."""
+
+    def get_permissions(self):
+        if self.request.method == "PUT":  # closing the books is the owner's act
+            return [*super().get_permissions(), IsOrganizationOwner()]
+        return super().get_permissions()
+
+    @extend_schema(responses={200: serializers.PeriodLockSerializer, **REFUSALS})
+    def get(self, request: Request) -> Response:
+        locked_through = period_lock_get(organization_id=self.organization_id)
+        return Response(serializers.PeriodLockSerializer({"locked_through": locked_through}).data)
+
+    @extend_schema(
+        request=serializers.PeriodCloseSerializer,
+        responses={200: serializers.PeriodLockSerializer, 409: ErrorSerializer, **INVALID,
+                   **REFUSALS},
+        description="Close the books through a day (today or earlier). The lock only moves "
+        "forward: an earlier day is a 409 (`period_reopen_refused`).",
+    )  # fmt: skip
+    def put(self, request: Request) -> Response:
+        data = serializers.PeriodCloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        lock = period_lock_set(
+            organization_id=self.organization_id,
+            locked_through=data.validated_data["locked_through"],
+            locked_by=str(request.user.id),
+        )
+        return Response(serializers.PeriodLockSerializer(lock).data)
 
 
 @extend_schema(

@@ -27,6 +27,25 @@ class EntryRejected(LedgerError):
     """The entry breaks a double-entry rule (400): unbalanced, mixed currencies, foreign account."""
 
 
+class ReferenceReused(EntryRejected):
+    """The entry's reference already names a different entry (422): the first is not returned."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+class PeriodClosed(EntryRejected):
+    """The entry is dated in a period the organisation closed (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class NotAllowed(LedgerError):
+    """The caller's role may not do this in its organisation (403)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "permission_denied"
+
+
 class Conflict(LedgerError):
     """The operation is refused in the current state (409): reversing twice."""
 

@@ -92,6 +92,8 @@ class JournalEntry(ExportModelOperationsMixin("journal_entry"), models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
     created_by = models.CharField(max_length=200, blank=True)  # a user id, or "" for events
+    # SHA-256 of what was posted under source_reference: a reuse for another entry is a 422.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -119,6 +121,18 @@ class JournalEntry(ExportModelOperationsMixin("journal_entry"), models.Model):
 
     def __str__(self) -> str:
         return f"{self.journal_type} entry {self.id}"
+
+
+class PeriodLock(models.Model):
+    """An organisation's closed books: no entry is dated on or before ``locked_through``."""
+
+    organization_id = models.CharField(max_length=ORGANIZATION_ID_LENGTH, unique=True)
+    locked_through = models.DateField()
+    locked_by = models.CharField(max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} closed through {self.locked_through}"
 
 
 class JournalLine(ExportModelOperationsMixin("journal_line"), models.Model):

@@ -7,28 +7,32 @@ checks the essentials again at commit (migration 0002).
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
 
 from ledger import observe
-from ledger.errors import EntryRejected
-from ledger.models import Account, JournalType
-from wanzo_common.money import DECIMAL_PLACES, MAX_DIGITS, format_amount, validate_currency
+from ledger.errors import EntryRejected, NotAllowed, PeriodClosed, ReferenceReused
+from ledger.models import Account, EntrySource, JournalEntry, JournalType
+from ledger.periods import period_lock_get
+from wanzo_common.api.roles import Role
+from wanzo_common.idempotency import fingerprint, matches
+from wanzo_common.money import (
+    DECIMAL_PLACES,
+    amount_limit,
+    amount_problem,
+    format_amount,
+    validate_currency,
+)
 
-AMOUNT_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)  # what an AmountField can hold
-# SQLite keeps decimals as 64-bit floats, exact to 15 significant digits: 11 before the point.
-SQLITE_AMOUNT_LIMIT = Decimal(10) ** (15 - DECIMAL_PLACES)
 ZERO = Decimal(0)
-
-
-def amount_limit() -> Decimal:
-    """The largest amount (exclusive) the database stores exactly."""
-    return SQLITE_AMOUNT_LIMIT if connection.vendor == "sqlite" else AMOUNT_LIMIT
+# Users of an organisation who keep its day-to-day books but not what other services write.
+CLERKS = frozenset({Role.SME_USER, Role.INSTITUTION_USER})
+RESERVED_JOURNALS = frozenset({JournalType.SALES, JournalType.SUBSCRIPTION})
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,12 @@ def check_amount(value: Decimal, *, what: str, journal_type: str) -> None:
         raise reject(journal_type, "invalid_amount", f"{what} is not below {limit:f}.")
 
 
-def reject(journal_type: str, code: str, message: str, **extra) -> EntryRejected:
+def reject(
+    journal_type: str, code: str, message: str, error: type = EntryRejected, **extra
+) -> EntryRejected:
     """An :class:`EntryRejected` to raise, counted as a rejected entry."""
     observe.entry_rejected(journal_type)
-    return EntryRejected(message, code=code, **extra)
+    return error(message, code=code, **extra)
 
 
 def check_entry(
@@ -94,6 +100,9 @@ def _check_line(number: int, line: LineInput, currency: str, journal_type: str) 
     what = f"Line {number}"
     check_amount(line.debit, what=f"{what}'s debit", journal_type=journal_type)
     check_amount(line.credit, what=f"{what}'s credit", journal_type=journal_type)
+    for side, amount in (("debit", line.debit), ("credit", line.credit)):
+        if amount and (problem := amount_problem(amount, currency)):
+            raise reject(journal_type, "invalid_amount", f"{what}'s {side}: {problem}")
     if (line.debit > 0) == (line.credit > 0):
         raise reject(
             journal_type, "invalid_line", f"{what} needs a debit or a credit above zero, not both."
@@ -149,3 +158,66 @@ def _valid_ids(values: set[str]) -> list[uuid.UUID]:
         except ValueError:
             pass
     return ids
+
+
+def entry_fingerprint(
+    *,
+    journal_type: str,
+    currency: str,
+    lines: Sequence[LineInput],
+    date: datetime.date | None,
+    description: str,
+) -> str:
+    """What an entry's reference stands for: the same reference must come with the same entry."""
+    return fingerprint({
+        "journal_type": journal_type, "currency": currency, "date": date,
+        "description": description,
+        "lines": [[canonical_id(line.account_id), line.debit, line.credit, line.currency,
+                   line.description] for line in lines],
+    })  # fmt: skip
+
+
+def check_replay(existing: JournalEntry, incoming: str) -> JournalEntry:
+    """The entry already posted under a reference, if the replay is the same entry (else 422)."""
+    if matches(existing.fingerprint, incoming):
+        return existing
+    raise reject(
+        existing.journal_type,
+        "idempotency_key_reused",
+        f"The reference {existing.source_reference!r} was used for a different entry "
+        f"({existing.id}); use a new reference for a new entry.",
+        error=ReferenceReused,
+    )
+
+
+def check_may_post(*, role: str | None, journal_type: str) -> None:
+    """A clerk posts to the general journal; sales and subscriptions are booked from events."""
+    if role in CLERKS and journal_type in RESERVED_JOURNALS:
+        raise NotAllowed(
+            f"The {journal_type} journal is booked from the mobile app's sales and from "
+            "subscriptions; only the organisation's owner or admin may post to it.",
+            code="journal_reserved",
+        )
+
+
+def check_may_reverse(*, role: str | None, entry: JournalEntry) -> None:
+    """A clerk may not undo what another service booked (a sale, a subscription charge)."""
+    if role in CLERKS and entry.source not in (EntrySource.API, EntrySource.REVERSAL):
+        raise NotAllowed(
+            f"Entry {entry.id} was booked from {entry.source}; only the organisation's owner or "
+            "admin may reverse it.",
+            code="reversal_reserved",
+        )
+
+
+def check_period_open(*, organization_id: str, date: datetime.date, journal_type: str) -> None:
+    """Refuse an entry dated in a period the organisation closed (:mod:`ledger.periods`)."""
+    locked_through = period_lock_get(organization_id=organization_id)
+    if locked_through is not None and date <= locked_through:
+        raise reject(
+            journal_type,
+            "period_closed",
+            f"The books are closed through {locked_through}: date the entry after it.",
+            error=PeriodClosed,
+            locked_through=str(locked_through),
+        )

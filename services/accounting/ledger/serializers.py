@@ -157,3 +157,15 @@ class TrialBalanceSectionSerializer(serializers.Serializer):
 class TrialBalanceSerializer(serializers.Serializer):
     as_of = serializers.DateField(allow_null=True)
     currencies = TrialBalanceSectionSerializer(many=True)
+
+
+class PeriodCloseSerializer(serializers.Serializer):
+    locked_through = serializers.DateField(
+        help_text="The last day to close: no entry may be dated on or before it."
+    )
+
+
+class PeriodLockSerializer(serializers.Serializer):
+    locked_through = serializers.DateField(
+        allow_null=True, help_text="The last closed day; null while no period is closed."
+    )

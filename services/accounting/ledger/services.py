@@ -20,7 +20,16 @@ from rest_framework.exceptions import ValidationError
 from ledger import chart, observe
 from ledger.errors import Conflict
 from ledger.models import Account, EntrySource, JournalEntry, JournalLine, JournalType
-from ledger.rules import LineInput, canonical_id, check_entry
+from ledger.rules import (
+    LineInput,
+    canonical_id,
+    check_entry,
+    check_may_post,
+    check_may_reverse,
+    check_period_open,
+    check_replay,
+    entry_fingerprint,
+)
 
 __all__ = ["LineInput", "account_create", "chart_ensure_default", "entry_post", "entry_reverse"]
 
@@ -67,16 +76,27 @@ def entry_post(
     source_reference: str | None = None,
     created_by: str = "",
     reversal_of: JournalEntry | None = None,
+    role: str | None = None,
 ) -> tuple[JournalEntry, bool]:
     """Post a balanced entry atomically; ``(entry, created)``.
 
     With a ``source_reference``, posting is idempotent: the entry already posted under the same
-    source and reference is returned with ``created=False`` and nothing is written.
+    source and reference is returned with ``created=False`` and nothing is written; the same
+    reference with a different entry is refused (:class:`ledger.errors.ReferenceReused`, 422).
+    ``role`` is the caller's (None for events): clerks keep off the reserved journals.
     """
+    check_may_post(role=role, journal_type=journal_type)
+    fingerprint = ""  # what the reference stands for: only an entry with one needs it
     if source_reference is not None:
+        fingerprint = entry_fingerprint(
+            journal_type=journal_type, currency=currency, lines=lines, date=date,
+            description=description,
+        )  # fmt: skip
         existing = _posted_from(organization_id, source, source_reference)
         if existing is not None:
-            return existing, False
+            return check_replay(existing, fingerprint), False
+    date = date or timezone.localdate()
+    check_period_open(organization_id=organization_id, date=date, journal_type=journal_type)
     chart_ensure_default(organization_id=organization_id)
     accounts, total = check_entry(
         organization_id=organization_id, journal_type=journal_type, currency=currency, lines=lines
@@ -88,11 +108,12 @@ def entry_post(
                 journal_type=journal_type,
                 currency=currency,
                 description=description,
-                date=date or timezone.localdate(),
+                date=date,
                 source=source,
                 source_reference=source_reference,
                 reversal_of=reversal_of,
                 created_by=created_by,
+                fingerprint=fingerprint,
             )
             JournalLine.objects.bulk_create(
                 JournalLine(
@@ -109,7 +130,7 @@ def entry_post(
         existing = source_reference and _posted_from(organization_id, source, source_reference)
         if not existing:
             raise
-        return existing, False
+        return check_replay(existing, fingerprint), False
     observe.entry_posted(entry, {account.type for account in accounts.values()}, total)
     logger.info("journal entry %s posted (%s)", entry.id, entry.journal_type)
     return entry, True
@@ -121,8 +142,10 @@ def entry_reverse(
     created_by: str = "",
     date: datetime.date | None = None,
     description: str = "",
+    role: str | None = None,
 ) -> JournalEntry:
     """Post the mirror image of ``entry`` (debits and credits swapped), once only."""
+    check_may_reverse(role=role, entry=entry)
     with transaction.atomic():
         # The lock makes two concurrent reversals queue; the second finds the first.
         original = JournalEntry.objects.select_for_update().get(pk=entry.pk)

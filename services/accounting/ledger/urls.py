@@ -16,4 +16,5 @@ urlpatterns = [
         name="journal-entry-reverse",
     ),
     path("trial-balance/", api.TrialBalance.as_view(), name="trial-balance"),
+    path("period-lock/", api.PeriodLockView.as_view(), name="period-lock"),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import os
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -146,3 +147,255 @@ def test_the_same_sale_booked_concurrently_posts_once():
     )
     assert len({result.id for result in results}) == 1
     assert JournalEntry.objects.filter(source_reference=transaction_id).count() == 1
+
+
+# --- As the application role: what the service's own connection may not do (0004, privileges).
+
+APP_ROLE = "wanzo_ledger_app"
+
+
+@pytest.fixture
+def as_app():
+    """A context manager running its block in a transaction as the application role, which
+    exists (NOLOGIN here) and holds exactly what ``ledger.privileges`` grants."""
+    from django.db import ProgrammingError
+    from ledger.privileges import app_role_grant
+
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(f"CREATE ROLE {APP_ROLE} NOLOGIN")
+        except ProgrammingError:
+            pass  # made by an earlier run (roles belong to the whole cluster)
+    assert app_role_grant(role=APP_ROLE)
+
+    class AsApp:
+        def __enter__(self):
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            self.cursor = connection.cursor()
+            self.cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
+            return self.cursor
+
+        def __exit__(self, *exc):
+            self.cursor.close()
+            return self.atomic.__exit__(*exc)
+
+    return AsApp
+
+
+def insert_entry(cursor, organization_id: str, *, currency: str = "USD", reversal_of=None):
+    entry_id = str(uuid.uuid4())
+    cursor.execute(
+        "INSERT INTO ledger_journalentry (id, organization_id, journal_type, status, currency,"
+        " description, date, source, reversal_of_id, created_by, fingerprint, created_at)"
+        " VALUES (%s, %s, %s, 'posted', %s, '', '2026-01-01', 'api', %s, '', '', now())",
+        [entry_id, organization_id, "reversal" if reversal_of else "general", currency,
+         reversal_of],
+    )  # fmt: skip
+    return entry_id
+
+
+def insert_pair(cursor, entry_id: str, debit_account, credit_account, amount: str = "5"):
+    """A balanced pair of lines in one statement: only the row rules can refuse it."""
+    cursor.execute(
+        "INSERT INTO ledger_journalline (entry_id, account_id, debit, credit, description)"
+        " VALUES (%s, %s, %s, 0, ''), (%s, %s, 0, %s, '')",
+        [entry_id, debit_account.id, amount, entry_id, credit_account.id, amount],
+    )
+
+
+def posted(organization_id, cash, revenue, amount: str = "5") -> JournalEntry:
+    entry, _ = entry_post(
+        organization_id=organization_id, journal_type="general", currency="USD",
+        lines=[LineInput(cash.id, debit=Decimal(amount)), LineInput(revenue.id,
+                                                                   credit=Decimal(amount))],
+    )  # fmt: skip
+    return entry
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "TRUNCATE ledger_journalline, ledger_journalentry CASCADE",
+        "ALTER TABLE ledger_journalline DISABLE TRIGGER ALL",
+        "DROP TRIGGER ledger_journalline_append_only ON ledger_journalline",
+        "DROP TABLE ledger_journalline",
+        "UPDATE ledger_journalline SET debit = debit + 1",
+        "DELETE FROM ledger_journalentry",
+        "DELETE FROM ledger_account",
+        "DELETE FROM django_migrations",
+    ],
+)
+def test_the_app_role_cannot_truncate_alter_drop_update_or_delete_the_books(as_app, statement):
+    from django.db import ProgrammingError
+
+    organization_id, cash, revenue = books()
+    posted(organization_id, cash, revenue)
+    with pytest.raises(ProgrammingError, match="permission denied|must be owner"):
+        with as_app() as cursor:
+            cursor.execute(statement)
+    assert JournalLine.objects.count() == 2
+
+
+def test_the_app_role_posts_and_reverses_through_the_services(as_app):
+    organization_id, cash, revenue = books()
+    with as_app():
+        entry = posted(organization_id, cash, revenue)
+        entry_reverse(entry=entry)
+        Account.objects.create(organization_id=organization_id, code="1999", name="Till",
+                               type="asset")  # fmt: skip
+    assert JournalEntry.objects.filter(organization_id=organization_id).count() == 2
+
+
+def test_no_line_joins_an_entry_committed_in_an_earlier_transaction(as_app):
+    organization_id, cash, revenue = books()
+    entry = posted(organization_id, cash, revenue)
+    with pytest.raises(IntegrityError, match="posted in an earlier transaction"):
+        with as_app() as cursor:
+            insert_pair(cursor, str(entry.id), cash, revenue, "1000000")
+    assert JournalLine.objects.filter(entry=entry).count() == 2
+
+
+def test_lines_join_their_entry_within_its_transaction_even_across_savepoints(as_app):
+    organization_id, cash, revenue = books()
+    with as_app() as cursor:
+        with transaction.atomic():  # a savepoint, released before the lines come
+            entry_id = insert_entry(cursor, organization_id)
+        insert_pair(cursor, entry_id, cash, revenue)
+    assert JournalLine.objects.filter(entry_id=entry_id).count() == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["type = 'income'", "currency = 'EUR'", "organization_id = 'someone-else'"],
+)
+def test_an_account_with_lines_keeps_its_organisation_type_and_currency(as_app, change):
+    organization_id, cash, revenue = books()
+    posted(organization_id, cash, revenue)
+    with pytest.raises(IntegrityError, match="has lines: its organisation, type and currency"):
+        with as_app() as cursor:
+            cursor.execute(f"UPDATE ledger_account SET {change} WHERE id = %s", [cash.id])
+    with as_app() as cursor:  # a name is no rule of the books; an unused account is free
+        cursor.execute("UPDATE ledger_account SET name = 'Till' WHERE id = %s", [cash.id])
+        spare = Account.objects.get(organization_id=organization_id, code=chart.PAYABLES)
+        cursor.execute(f"UPDATE ledger_account SET {change} WHERE id = %s", [spare.id])
+
+
+def test_a_line_is_in_its_account_currency(as_app):
+    organization_id, cash, revenue = books()
+    euros = Account.objects.create(organization_id=organization_id, code="1010", name="Euro cash",
+                                   type="asset", currency="EUR")  # fmt: skip
+    with pytest.raises(IntegrityError, match="is in USD but account 1010 holds EUR only"):
+        with as_app() as cursor:
+            insert_pair(cursor, insert_entry(cursor, organization_id), euros, revenue)
+    with as_app() as cursor:
+        insert_pair(cursor, insert_entry(cursor, organization_id, currency="EUR"), euros, revenue)
+
+
+def test_a_reversal_reverses_an_entry_of_its_own_organisation(as_app):
+    organization_id, cash, revenue = books()
+    theirs = posted(*books())
+    with pytest.raises(IntegrityError, match="not an entry of its organisation"):
+        with as_app() as cursor:
+            reversal = insert_entry(cursor, organization_id, reversal_of=str(theirs.id))
+            insert_pair(cursor, reversal, cash, revenue)
+    assert not JournalEntry.objects.filter(reversal_of=theirs).exists()
+
+
+def test_no_entry_is_inserted_into_a_closed_period(as_app):
+    from ledger.periods import period_lock_set
+
+    organization_id, cash, revenue = books()
+    period_lock_set(organization_id=organization_id, locked_through=datetime.date(2026, 1, 31),
+                    locked_by="owner")  # fmt: skip
+    with pytest.raises(IntegrityError, match="in a period closed through 2026-01-31"):
+        with as_app() as cursor:
+            insert_pair(cursor, insert_entry(cursor, organization_id), cash, revenue)  # 01-01
+    assert not JournalEntry.objects.filter(organization_id=organization_id).exists()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE ledger_periodlock SET locked_through = '2025-12-31'",
+        "UPDATE ledger_periodlock SET organization_id = 'elsewhere'",
+    ],
+)
+def test_a_closed_period_is_never_reopened(as_app, statement):
+    from ledger.periods import period_lock_get, period_lock_set
+
+    organization_id, _, _ = books()
+    period_lock_set(organization_id=organization_id, locked_through=datetime.date(2026, 1, 31),
+                    locked_by="owner")  # fmt: skip
+    with pytest.raises(IntegrityError, match="is not reopened"):
+        with as_app() as cursor:
+            cursor.execute(statement)
+    from django.db import ProgrammingError
+
+    with pytest.raises(ProgrammingError, match="permission denied"):
+        with as_app() as cursor:
+            cursor.execute("DELETE FROM ledger_periodlock")
+    assert period_lock_get(organization_id=organization_id) == datetime.date(2026, 1, 31)
+
+
+def test_closing_a_period_waits_for_the_postings_in_flight():
+    """A posting holds the lock row FOR SHARE until it commits: the close queues behind it."""
+    from ledger.periods import period_lock_set
+
+    organization_id, cash, revenue = books()
+    period_lock_set(organization_id=organization_id, locked_through=datetime.date(2026, 1, 1),
+                    locked_by="owner")  # fmt: skip
+    posted_event, release, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def post_and_hold():
+        try:
+            with transaction.atomic():
+                entry_post(
+                    organization_id=organization_id, journal_type="general", currency="USD",
+                    date=datetime.date(2026, 1, 20),
+                    lines=[LineInput(cash.id, debit=Decimal(1)),
+                           LineInput(revenue.id, credit=Decimal(1))],
+                )  # fmt: skip
+                posted_event.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def close():
+        posted_event.wait(30)
+        try:
+            period_lock_set(organization_id=organization_id,
+                            locked_through=datetime.date(2026, 1, 31), locked_by="owner")
+            closed.set()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(post_and_hold), pool.submit(close)]
+        try:
+            waiting = _wait_for_a_lock_waiter("ledger_periodlock")
+            assert waiting and not closed.is_set()
+        finally:
+            release.set()
+        for future in futures:
+            future.result()
+    assert closed.is_set()
+    assert JournalEntry.objects.filter(organization_id=organization_id).count() == 1
+
+
+def _wait_for_a_lock_waiter(table: str, attempts: int = 300) -> bool:
+    """Whether a backend comes to wait for a lock in a query on ``table`` (polled, ~30 s)."""
+    import time
+
+    for _ in range(attempts):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE %s AND pid <> pg_backend_pid()",
+                [f"%{table}%"],
+            )
+            if cursor.fetchone():
+                return True
+        time.sleep(0.1)
+    return False

@@ -31,6 +31,8 @@ class Sale(ExportModelOperationsMixin("sale"), models.Model):
     date = models.DateField()
     status = models.CharField(max_length=16, choices=SaleStatus.choices, default=SaleStatus.PENDING)
     failure_reason = models.CharField(max_length=500, blank=True, default="")
+    # SHA-256 of the sale as first sent: the same transaction id for another sale is a 422.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,7 +4,11 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from sales.models import Sale, SaleStatus
-from wanzo_common.money import CurrencySerializerField, amount_serializer_field
+from wanzo_common.money import (
+    CurrencySerializerField,
+    amount_serializer_field,
+    validate_amounts,
+)
 
 
 class SaleCreateSerializer(serializers.Serializer):
@@ -22,6 +26,10 @@ class SaleCreateSerializer(serializers.Serializer):
         if value > timezone.now().date() + timedelta(days=1):
             raise serializers.ValidationError("A sale cannot be dated in the future.")
         return value
+
+    def validate(self, attrs):
+        # The ledger's rules, so that a sale the phone records can always be booked and listed.
+        return validate_amounts(attrs)
 
 
 class SaleSerializer(serializers.ModelSerializer):

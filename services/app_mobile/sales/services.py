@@ -20,6 +20,7 @@ from push.models import NotificationType, Priority
 from push.services import notification_send
 
 from sales.models import Sale, SaleStatus
+from wanzo_common import idempotency
 from wanzo_common.events import publish
 from wanzo_common.money import format_amount
 
@@ -41,16 +42,24 @@ def sale_record(
     date: Date,
     description: str = "",
 ) -> tuple[Sale, bool]:
-    """Record the sale and publish ``transaction.created`` in one transaction."""
+    """Record the sale and publish ``transaction.created`` in one transaction.
+
+    The same transaction id again returns the recorded sale if it is the same sale, and raises
+    :class:`wanzo_common.idempotency.KeyReused` (422) if it is another one.
+    """
+    fingerprint = idempotency.fingerprint({
+        "amount": amount, "currency": currency, "category": category, "date": date,
+        "description": description,
+    })  # fmt: skip
     existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
     if existing is not None:
-        return existing, False
+        return _same_sale(existing, fingerprint), False
     try:
         with transaction.atomic():
             sale = Sale.objects.create(
                 transaction_id=transaction_id, organization_id=organization_id, user_id=user_id,
                 amount=amount, currency=currency, category=category, description=description,
-                date=date,
+                date=date, fingerprint=fingerprint,
             )  # fmt: skip
             member_record(user_id=user_id, organization_id=organization_id)
             publish("transaction.created", _created_payload(sale))
@@ -58,7 +67,7 @@ def sale_record(
         existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
         if existing is None:
             raise
-        return existing, False
+        return _same_sale(existing, fingerprint), False
     return sale, True
 
 
@@ -90,6 +99,16 @@ def _existing(*, transaction_id: uuid.UUID, organization_id: str) -> Sale | None
     sale = Sale.objects.filter(transaction_id=transaction_id).first()
     if sale is not None and sale.organization_id != organization_id:
         raise TransactionIdTaken(str(transaction_id))
+    return sale
+
+
+def _same_sale(sale: Sale, fingerprint: str) -> Sale:
+    if not idempotency.matches(sale.fingerprint, fingerprint):
+        raise idempotency.KeyReused(
+            f"The transaction id {sale.transaction_id} was used for a different sale; "
+            "a new sale needs a new transaction id.",
+            field="transaction_id",
+        )
     return sale
 
 

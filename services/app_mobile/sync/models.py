@@ -44,6 +44,8 @@ class SyncOperation(ExportModelOperationsMixin("sync_operation"), models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     result = models.JSONField(default=dict)
     client_timestamp = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the item as sent: the same id with another item is rejected, not replayed.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

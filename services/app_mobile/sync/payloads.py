@@ -11,7 +11,11 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from wanzo_common.money import CurrencySerializerField, amount_serializer_field
+from wanzo_common.money import (
+    CurrencySerializerField,
+    amount_serializer_field,
+    validate_amounts,
+)
 
 
 class CustomerPayload(serializers.Serializer):
@@ -28,6 +32,9 @@ class ProductPayload(serializers.Serializer):
     currency = CurrencySerializerField()
     stock = serializers.IntegerField(min_value=0, max_value=10**9, required=False)
 
+    def validate(self, attrs):
+        return validate_amounts(attrs, amounts=("price",))
+
 
 class ExpensePayload(serializers.Serializer):
     amount = amount_serializer_field()
@@ -35,6 +42,9 @@ class ExpensePayload(serializers.Serializer):
     category = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
     date = serializers.DateField()
+
+    def validate(self, attrs):
+        return validate_amounts(attrs)
 
 
 PAYLOADS: dict[str, type[serializers.Serializer]] = {

@@ -17,6 +17,7 @@ from sales.services import TransactionIdTaken, sale_record
 from sync.models import Operation, SyncRecord
 from sync.payloads import PAYLOADS
 from sync.results import ItemResult, applied, conflict, duplicate, rejected
+from wanzo_common.idempotency import KeyReused
 
 
 def record_apply(*, organization_id: str, user_id: str, item: dict[str, Any]) -> ItemResult:
@@ -110,6 +111,9 @@ def _sale_apply(*, organization_id: str, user_id: str, item: dict[str, Any]) -> 
         sale, created = sale_record(organization_id=organization_id, user_id=user_id, **data)
     except TransactionIdTaken:
         errors = {"payload": {"transaction_id": ["This transaction id is already used."]}}
+        return rejected(errors, record_id=str(data["transaction_id"]))
+    except KeyReused as reused:
+        errors = {"payload": {"transaction_id": [reused.message]}}
         return rejected(errors, record_id=str(data["transaction_id"]))
     transaction_id = str(sale.transaction_id)
     return applied(transaction_id, 1) if created else duplicate(transaction_id, 1)

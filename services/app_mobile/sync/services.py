@@ -3,7 +3,9 @@
 Each item runs in its own savepoint: the operation id is claimed first (a unique row per
 organisation and client id), then the change is applied and the claim stores the answer.
 An id already claimed, earlier or by a concurrent request, answers ``duplicate`` with the
-stored result, and changes nothing. Every item moves ``sync_operations_total`` once.
+stored result, and changes nothing; an id claimed by a *different* operation (its fingerprint,
+a hash of the item as sent, differs) answers ``rejected`` with an error on ``id``.
+Every item moves ``sync_operations_total`` once.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sync.models import DataType, Operation, Status, SyncOperation
 from sync.records import record_apply
 from sync.results import ItemResult, rejected
 from sync.serializers import SyncItemSerializer
+from wanzo_common.idempotency import fingerprint, matches
 
 SYNC_TYPE = "batch"
 
@@ -51,7 +54,7 @@ def sync_item_apply(
         with transaction.atomic():
             answer = _claim_and_apply(
                 organization_id, user_id, client_id, data_type, operation, item,
-                rejected(serializer.errors) if not valid else None,
+                rejected(serializer.errors) if not valid else None, fingerprint(raw),
             )  # fmt: skip
     SYNC_OPERATIONS.labels(
         sync_type=SYNC_TYPE, status=answer["status"], data_type=data_type or "unknown"
@@ -74,19 +77,20 @@ def _claim_and_apply(
     operation: str | None,
     item: dict[str, Any],
     invalid: ItemResult | None,
+    request: str,
 ) -> dict[str, Any]:
     previous = SyncOperation.objects.filter(organization_id=organization_id, client_id=client_id)
     if previous.exists():
-        return _replay(previous.first())
+        return _replay(previous.first(), request)
     try:
         with transaction.atomic():
             claim = SyncOperation.objects.create(
                 organization_id=organization_id, client_id=client_id, user_id=user_id,
                 data_type=data_type or "", operation=operation or "", status=Status.REJECTED,
-                client_timestamp=item.get("client_timestamp"),
+                client_timestamp=item.get("client_timestamp"), fingerprint=request,
             )  # fmt: skip
     except IntegrityError:  # claimed by a concurrent request meanwhile
-        return _replay(previous.first())
+        return _replay(previous.first(), request)
     result = invalid or record_apply(organization_id=organization_id, user_id=user_id, item=item)
     claim.status = result.status
     claim.result = result.as_dict()
@@ -94,7 +98,11 @@ def _claim_and_apply(
     return claim.result
 
 
-def _replay(operation: SyncOperation | None) -> dict[str, Any]:
+def _replay(operation: SyncOperation | None, request: str) -> dict[str, Any]:
+    if operation is not None and not matches(operation.fingerprint, request):
+        # The id names another operation: refused, and the stored answer stays untold.
+        message = "This operation id was used for a different operation; use a new id."
+        return {**rejected({"id": [message]}).as_dict(), "original_status": None}
     stored = dict(operation.result) if operation is not None else {}
     stored.setdefault("record_id", None)
     stored.setdefault("version", None)

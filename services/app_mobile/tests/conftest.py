@@ -65,7 +65,7 @@ def sale_body(**overrides) -> dict:
     body = {
         "transaction_id": str(uuid.uuid4()),
         "amount": "1500.50",
-        "currency": "XOF",
+        "currency": "CDF",
         "category": "retail",
         "description": "two bags of rice",
         "date": "2026-01-15",

@@ -29,7 +29,7 @@ def test_a_sale_is_recorded_and_published_as_transaction_created(
         companyId=org_id,
         userId=user_id,
         amount="1500.5000",
-        currency="XOF",
+        currency="CDF",
         transactionDate="2026-01-15T00:00:00Z",
     )
     # publish() validated it against the catalogue's schema; the decoded event is valid too.
@@ -100,7 +100,7 @@ def _completed(transaction_id: str, org_id: str) -> dict:
         "transactionId": transaction_id,
         "companyId": org_id,
         "amount": "1500.5000",
-        "currency": "XOF",
+        "currency": "CDF",
         "completedAt": "2026-01-15T10:00:00Z",
     }
 
@@ -133,7 +133,7 @@ def test_failed_answer_fails_the_sale_with_its_reason(client, org_id, deliver, p
         "transactionId": body["transaction_id"],
         "companyId": org_id,
         "amount": "1500.5000",
-        "currency": "XOF",
+        "currency": "CDF",
         "reason": "no sales account",
     }
     with assert_metric_delta(

@@ -13,6 +13,8 @@ only guard, which is fine for development and tests.
 
 from django.db import migrations
 
+from ledger.migrations import PostgreSQLOnly
+
 CREATE = r"""
 CREATE FUNCTION ledger_check_entry_balanced() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -85,18 +87,6 @@ DROP TRIGGER ledger_journalentry_balanced ON ledger_journalentry;
 DROP TRIGGER ledger_journalline_balanced ON ledger_journalline;
 DROP FUNCTION ledger_check_entry_balanced();
 """
-
-
-class PostgreSQLOnly(migrations.RunSQL):
-    """RunSQL applied on PostgreSQL only (``connection.vendor``); a no-op elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
