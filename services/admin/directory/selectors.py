@@ -11,7 +11,7 @@ def user_list(
     *, role: str | None = None, status: str | None = None, organization_id: str | None = None
 ) -> QuerySet[UserRecord]:
     """Live (not deleted) users, filtered by role, status and organisation when given."""
-    users = UserRecord.objects.filter(deleted_at__isnull=True)
+    users = UserRecord.objects.filter(deleted_at__isnull=True).select_related("login_activity")
     if role:
         users = users.filter(role=role)
     if status:
@@ -22,7 +22,11 @@ def user_list(
 
 
 def user_get(*, user_id: str) -> UserRecord | None:
-    return UserRecord.objects.filter(user_id=user_id, deleted_at__isnull=True).first()
+    return (
+        UserRecord.objects.filter(user_id=user_id, deleted_at__isnull=True)
+        .select_related("login_activity")
+        .first()
+    )
 
 
 def organization_list() -> QuerySet[Organization]:

@@ -104,7 +104,9 @@ def _login_refusal(user: User | None, password: str, *, now: datetime) -> AuthRe
         refusal = AuthRefused(Reason.ACCOUNT_DISABLED)
     else:
         return None
-    events.login_failed(reason=refusal.reason.value, user=user, attempt=attempt)
+    events.login_failed(
+        reason=refusal.reason.value, user=user, attempt=attempt, locked_until=refusal.locked_until
+    )
     return refusal
 
 
