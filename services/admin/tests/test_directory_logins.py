@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from directory.models import LoginActivity
@@ -15,7 +15,7 @@ from .conftest import new_id, register
 
 pytestmark = pytest.mark.django_db
 
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def auth_event(type_name: str, data: dict, *, at: datetime) -> Event:
@@ -76,7 +76,7 @@ def test_published_login_fills_last_login_seen_by_staff(staff, events_outbox):
 
 def test_failures_count_until_a_login_and_the_lock_shows(staff, events_outbox):
     user = register()
-    locked_until = datetime.now(timezone.utc) + timedelta(minutes=15)
+    locked_until = datetime.now(UTC) + timedelta(minutes=15)
     consume(
         events_outbox,
         login(user.user_id, at=T0),
@@ -103,7 +103,7 @@ def test_a_late_older_login_does_not_move_last_login_back(staff, events_outbox):
 
 def test_a_late_failure_older_than_the_last_login_is_not_recent(staff, events_outbox):
     user = register()
-    locked_until = datetime.now(timezone.utc) + timedelta(minutes=15)
+    locked_until = datetime.now(UTC) + timedelta(minutes=15)
     consume(
         events_outbox,
         login(user.user_id, at=T0 + timedelta(minutes=5)),
@@ -117,7 +117,7 @@ def test_a_late_failure_older_than_the_last_login_is_not_recent(staff, events_ou
 
 def test_a_failure_consumed_before_an_older_login_stays_counted(staff, events_outbox):
     user = register()
-    locked_until = datetime.now(timezone.utc) + timedelta(minutes=15)
+    locked_until = datetime.now(UTC) + timedelta(minutes=15)
     consume(
         events_outbox,
         failure(user.user_id, at=T0 + timedelta(minutes=10), locked_until=locked_until),
@@ -131,7 +131,7 @@ def test_a_failure_consumed_before_an_older_login_stays_counted(staff, events_ou
 
 def test_the_latest_lock_end_wins(staff, events_outbox):
     user = register()
-    later = datetime.now(timezone.utc) + timedelta(minutes=30)
+    later = datetime.now(UTC) + timedelta(minutes=30)
     sooner = later - timedelta(minutes=20)
     consume(
         events_outbox,
