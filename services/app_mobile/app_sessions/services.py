@@ -6,10 +6,10 @@ session (:func:`app_sessions_end_for_logout`).
 
 from __future__ import annotations
 
-from app_mobile_service.metrics import APP_SESSIONS
-from devices.services import member_record
 from datetime import datetime
 
+from app_mobile_service.metrics import APP_SESSIONS
+from devices.services import member_record
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
