@@ -91,6 +91,12 @@ class UserFilterSerializer(serializers.Serializer):
         validators=[EXTERNAL_ID],
         help_text="An organisation id: its users only.",
     )
+    locked = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: users locked out by failed logins now; false: the others.",
+    )
 
 
 class StatusChangeSerializer(serializers.Serializer):

@@ -177,3 +177,23 @@ def test_organisation_users_do_not_see_sign_ins(owner_of, events_outbox):
     consume(events_outbox, login(user.user_id, at=T0))
     response = owner_of(user.organization_id).get(f"/api/users/{user.user_id}/")
     assert response.status_code == 403
+
+
+def test_staff_list_the_users_locked_out_now(staff, events_outbox):
+    locked, unlocked, quiet = register(), register(), register()
+    future = datetime.now(UTC) + timedelta(minutes=15)
+    consume(
+        events_outbox,
+        failure(locked.user_id, at=T0, locked_until=future),
+        failure(unlocked.user_id, at=T0, locked_until=T0 + timedelta(minutes=15)),  # over
+    )
+
+    def listed(query: str) -> set[str]:
+        response = staff.get(f"/api/users/?{query}")
+        assert response.status_code == 200
+        return {row["user_id"] for row in response.json()["results"]}
+
+    assert listed("locked=true") == {locked.user_id}
+    assert listed("locked=false") >= {unlocked.user_id, quiet.user_id}
+    assert locked.user_id not in listed("locked=false")
+    assert staff.get("/api/users/?locked=maybe").status_code == 400
