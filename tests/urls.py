@@ -17,3 +17,8 @@ api_patterns = [
 ]
 
 urlpatterns = service_urlpatterns(api_patterns)
+
+handler400 = "wanzo_common.api.errors.bad_request"
+handler403 = "wanzo_common.api.errors.permission_denied"
+handler404 = "wanzo_common.api.errors.page_not_found"
+handler500 = "wanzo_common.api.errors.server_error"

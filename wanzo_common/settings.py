@@ -133,6 +133,12 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
             "DEFAULT_PAGINATION_CLASS": "wanzo_common.api.pagination.Pagination",
             "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+            # DRF's three, with a JSON parser that answers 400 to too deeply nested bodies.
+            "DEFAULT_PARSER_CLASSES": [
+                "wanzo_common.api.parsers.JSONParser",
+                "rest_framework.parsers.FormParser",
+                "rest_framework.parsers.MultiPartParser",
+            ],
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
         },

@@ -3,7 +3,8 @@
 The story: register and log in at auth; the admin sees the user; the admin subscribes the
 organisation; accounting books the charge; the phone records a sale; accounting posts it; the
 phone's user gets the notification — and each step moved its metric on the right service's
-metrics port. Then ``manage_all.py demo`` runs and every domain metric has data. Last, no log
+metrics port. Then auth's sign-in events reach their consumers: the directory's last login and
+failed logins, and a logout ending the phone's app session. Then ``manage_all.py demo`` runs and every domain metric has data. Last, no log
 line of any process holds an e-mail, a password or a token.
 """
 
@@ -95,7 +96,7 @@ def test_a_customer_story_across_the_four_services(system, api, admin):
     assert logins.moved() and tokens.moved(), (logins.where, tokens.where)
 
     sessions = Metric(system, "app_mobile", "app_sessions_total", os="android")
-    api.start_session(owner)  # the phone: app_mobile now knows the user
+    app_session = api.start_session(owner)  # the phone: app_mobile now knows the user
     device = api.register_device(owner)
     assert sessions.moved(), sessions.where
 
@@ -133,6 +134,35 @@ def test_a_customer_story_across_the_four_services(system, api, admin):
     balance = api.trial_balance(owner)
     for currency in balance["currencies"]:
         assert currency["balanced"] and currency["total_debit"] == currency["total_credit"]
+
+    # Every auth event has a consumer. auth.login_succeeded → the directory's last login.
+    first_login = eventually(
+        lambda: api.directory_user(admin, owner.user_id)["last_login_at"],
+        "the directory shows the last login (auth.login_succeeded)",
+    )
+    assert api.directory_user(admin, owner.user_id)["failed_logins"] == 0
+    # auth.login_failed → failed logins since the last login.
+    api.failed_login(owner.email, "not-" + owner.password)
+    eventually(
+        lambda: api.directory_user(admin, owner.user_id)["failed_logins"] == 1,
+        "the directory counts the failed login (auth.login_failed)",
+    )
+    # auth.logout → the phone's app session of that auth session ends.
+    api.call("auth", "POST", "/api/auth/logout/", json={"refresh": owner.refresh}, expect=(204,))
+    api.login(owner)  # a new session, to look
+    SECRETS_SEEN.extend([owner.access, owner.refresh])
+
+    def app_session_ended():
+        rows = api.call("app_mobile", "GET", "/api/sessions/", member=owner)["results"]
+        return [row for row in rows if row["id"] == app_session["id"] and row["ended_at"]]
+
+    eventually(app_session_ended, "the logout ends the phone's app session (auth.logout)")
+    again = eventually(
+        lambda: (user := api.directory_user(admin, owner.user_id))["last_login_at"] != first_login
+        and user,
+        "the directory moves the last login to the new one",
+    )
+    assert again["failed_logins"] == 0
 
 
 def test_the_demo_gives_every_domain_metric_data(system):

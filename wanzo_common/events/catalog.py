@@ -213,12 +213,19 @@ define(
         },  # fmt: skip
         "authMethod": AUTH_METHOD,
     },
-    optional={"userId": ID, "attempt": {"type": "integer", "minimum": 1}, "timestamp": TIMESTAMP},
+    optional={
+        "userId": ID,
+        "attempt": {"type": "integer", "minimum": 1},
+        # Set when the account is locked: by this failure (the threshold reached) or before it.
+        "lockedUntil": TIMESTAMP,
+        "timestamp": TIMESTAMP,
+    },
     example={
         "userId": "usr_01HZX3",
         "reason": "invalid_credentials",
         "authMethod": "password",
-        "attempt": 2,
+        "attempt": 5,
+        "lockedUntil": "2025-01-15T09:45:00Z",
         "timestamp": T,
     },  # fmt: skip
 )

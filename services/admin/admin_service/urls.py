@@ -23,3 +23,9 @@ urlpatterns = service_urlpatterns(
         "subscriptions": "subscription-list",
     },
 )
+
+# JSON, never Django's HTML pages, for unknown URLs, oversized bodies (413) and crashes.
+handler400 = "wanzo_common.api.errors.bad_request"
+handler403 = "wanzo_common.api.errors.permission_denied"
+handler404 = "wanzo_common.api.errors.page_not_found"
+handler500 = "wanzo_common.api.errors.server_error"

@@ -1,4 +1,5 @@
-"""Organisations and users as the auth service announced them (``user.created``).
+"""Organisations and users as the auth service announced them (``user.created``), and each
+user's sign-in activity (``auth.login_succeeded`` / ``auth.login_failed``).
 
 Ids are auth's ids, kept as the strings events carry (``organization.id``, ``userId``): the
 primary keys themselves, so a replayed ``user.created`` cannot create a second row. A deleted
@@ -60,3 +61,31 @@ class UserRecord(ExportModelOperationsMixin("user_record"), models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class LoginActivity(ExportModelOperationsMixin("login_activity"), models.Model):
+    """A user's sign-ins as auth's events told them: last login, failures since, the lock.
+
+    Its own row, keyed by the user's id without a database constraint, because ``auth.*`` and
+    ``user.*`` events travel on different topics: a login may be consumed before the
+    ``user.created`` of its user. Every time here is an event's time (``ce_time``), never the
+    time of consumption, and a field only moves forward in event time, so a late or replayed
+    event cannot undo a newer one (``services.login_*_record``).
+    """
+
+    user = models.OneToOneField(
+        UserRecord,
+        primary_key=True,
+        db_constraint=False,  # the user may not be known yet
+        on_delete=models.DO_NOTHING,
+        related_name="login_activity",
+    )
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_failed_login_at = models.DateTimeField(null=True, blank=True)
+    # Failed logins later than last_login_at (a guesser at work, or a forgotten password).
+    failed_logins = models.PositiveIntegerField(default=0)
+    # The end of the lockout auth started (lockedUntil of a failure); past: no longer locked.
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"LoginActivity {self.user_id}"

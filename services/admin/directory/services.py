@@ -4,10 +4,14 @@ Every operation an administrator does is published in the same transaction as th
 (``user.status_changed``, ``user.role_changed``, ``user.deleted``; auth consumes them to refuse
 logins and revoke tokens) and counted in ``user_management_operations_total`` with
 ``status="failure"`` when the operation is refused (409 with the reason).
+
+Sign-ins are recorded from auth's events (``login_success_record``, ``login_failure_record``):
+each moves a user's :class:`LoginActivity` forward in event time only.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from admin_service.errors import Conflict
@@ -19,7 +23,7 @@ from wanzo_common.api.roles import INTERNAL_ROLES, user_type_label
 from wanzo_common.events import publish
 from wanzo_common.events.envelope import format_time, utcnow
 
-from .models import Organization, UserRecord, UserStatus
+from .models import LoginActivity, Organization, UserRecord, UserStatus
 
 
 def organization_ensure(
@@ -77,6 +81,53 @@ def user_register(
             "organization": org,
         },
     )
+
+
+def _activity_for_update(user_id: str) -> LoginActivity:
+    LoginActivity.objects.get_or_create(user_id=user_id)
+    return LoginActivity.objects.select_for_update().get(user_id=user_id)
+
+
+@transaction.atomic
+def login_success_record(*, user_id: str, at: datetime) -> LoginActivity:
+    """A login at ``at`` (event time). Older than the last login known: nothing changes.
+
+    Failures later than this login stay counted, the others are forgotten; the lock ends with
+    a login later than the last failure (auth clears it when a login succeeds). A failure
+    consumed before an older login is known only by its time: it counts as one.
+    """
+    activity = _activity_for_update(user_id)
+    if activity.last_login_at is not None and at <= activity.last_login_at:
+        return activity
+    activity.last_login_at = at
+    failed_since = activity.last_failed_login_at is not None and activity.last_failed_login_at > at
+    activity.failed_logins = min(activity.failed_logins, 1) if failed_since else 0
+    if not failed_since:
+        activity.locked_until = None
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def login_failure_record(
+    *, user_id: str, at: datetime, locked_until: datetime | None = None
+) -> LoginActivity:
+    """A failed login at ``at`` (event time), counted unless a later login is already known.
+
+    ``locked_until``: auth locked the account until then; the latest end wins.
+    """
+    activity = _activity_for_update(user_id)
+    if activity.last_login_at is not None and at <= activity.last_login_at:
+        return activity  # before the last login: neither recent nor a lock still in force
+    activity.failed_logins += 1
+    if activity.last_failed_login_at is None or at > activity.last_failed_login_at:
+        activity.last_failed_login_at = at
+    if locked_until is not None and (
+        activity.locked_until is None or locked_until > activity.locked_until
+    ):
+        activity.locked_until = locked_until
+    activity.save()
+    return activity
 
 
 def user_deactivate(*, user_id: str, actor_id: str, reason: str | None = None) -> UserRecord:

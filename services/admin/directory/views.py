@@ -26,7 +26,7 @@ REFUSED = {409: OpenApiResponse(ErrorSerializer, description="Refused, with the 
 
 
 class UserListView(generics.ListAPIView):
-    """Users of the platform, filtered by role, status and organisation."""
+    """Users of the platform, filtered by role, status, organisation and lock."""
 
     permission_classes = [IsInternal]
     serializer_class = UserRecordSerializer
@@ -43,6 +43,7 @@ class UserListView(generics.ListAPIView):
             role=data.get("role"),
             status=data.get("status"),
             organization_id=data.get("organization"),
+            locked=data.get("locked"),
         )
 
 

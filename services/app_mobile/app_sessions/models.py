@@ -23,11 +23,15 @@ class AppSession(ExportModelOperationsMixin("app_session"), models.Model):
     device_os = models.CharField(max_length=16, choices=DeviceOS.choices)
     app_version = models.CharField(max_length=64)  # as sent; the metric gets app_version_label
     device_id = models.CharField(max_length=128, blank=True, default="")
+    # The auth session (the token's ``sid`` claim) the app was opened in; blank when the token
+    # had none. ``auth.logout`` of that session ends the app session.
+    auth_session_id = models.CharField(max_length=200, blank=True, default="")
     started_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user_id", "auth_session_id"], name="app_session_auth_session")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,8 @@ from devices.serializers import DeviceRegisterSerializer, DeviceSerializer, Push
 
 
 class DeviceListCreateView(generics.ListAPIView):
-    """A user's own devices; POST registers a device (201, or 200 for a token already known)."""
+    """A user's own devices; POST registers a device (201, or 200 for a token already known;
+    409 for a token another organisation registered)."""
 
     serializer_class = DeviceSerializer
 
@@ -22,7 +23,11 @@ class DeviceListCreateView(generics.ListAPIView):
 
     @extend_schema(
         request=DeviceRegisterSerializer,
-        responses={201: DeviceSerializer, 200: DeviceSerializer},
+        responses={
+            201: DeviceSerializer,
+            200: DeviceSerializer,
+            409: OpenApiResponse(description="The token is registered by another organisation."),
+        },
     )
     def post(self, request: Request) -> Response:
         incoming = DeviceRegisterSerializer(data=request.data)

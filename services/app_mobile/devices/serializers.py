@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.core.validators import URLValidator
+from push.endpoints import EndpointRefused, endpoint_check
 from rest_framework import serializers
 
 from devices.models import Device, Platform
@@ -22,6 +23,14 @@ class WebPushSubscriptionSerializer(serializers.Serializer):
 
     endpoint = serializers.CharField(max_length=2048, validators=[URLValidator(schemes=["https"])])
     keys = WebPushKeysSerializer()
+
+    def validate_endpoint(self, value: str) -> str:
+        """A known push service's URL resolving to public addresses only (no SSRF)."""
+        try:
+            endpoint_check(value)
+        except EndpointRefused as exc:
+            raise serializers.ValidationError(f"Not an accepted push endpoint: {exc}.") from None
+        return value
 
 
 class DeviceRegisterSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from devices.models import Device, Member
+from wanzo_common.api.exceptions import Conflict
 
 
 def member_record(*, user_id: str, organization_id: str | None) -> None:
@@ -34,7 +35,10 @@ def device_register(
     """Register (or re-register) a push token for this user; returns ``(device, created)``.
 
     A token already known moves to this user and is active again: the token identifies the
-    installation, whoever logged in on it last gets its notifications.
+    installation, whoever logged in on it last gets its notifications. Within one
+    organisation only: a token active for another organisation is a :class:`Conflict` (409),
+    never moved silently (its notifications would reach another organisation's user, and its
+    user would get none). Once that device is unregistered or deactivated, the token is free.
     """
     fingerprint = token_fingerprint(token)
     fields = {
@@ -46,7 +50,25 @@ def device_register(
         "active": True,
         "deactivated_at": None,
     }
-    device, created = Device.objects.update_or_create(token_hash=fingerprint, defaults=fields)
+    device = Device.objects.select_for_update().filter(token_hash=fingerprint).first()
+    created = device is None
+    if created:
+        try:
+            with transaction.atomic():
+                device = Device.objects.create(token_hash=fingerprint, **fields)
+        except IntegrityError:  # registered concurrently: judge that registration below
+            device = Device.objects.select_for_update().get(token_hash=fingerprint)
+            created = False
+    if not created:
+        if device.active and device.organization_id != organization_id:
+            raise Conflict(
+                "This push token is registered by another organisation; unregister it there "
+                "first.",
+                code="token_registered_elsewhere",
+            )
+        for name, value in fields.items():
+            setattr(device, name, value)
+        device.save()
     member_record(user_id=user_id, organization_id=organization_id)
     return device, created
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from sales.serializers import SaleCreateSerializer
 from sales.services import TransactionIdTaken, sale_record
 
@@ -60,10 +61,18 @@ def _create(organization_id: str, user_id: str, item: dict[str, Any]) -> ItemRes
     data, errors = _validate(item["data_type"], item["payload"])
     if errors:
         return rejected({"payload": errors}, record_id=str(record_id))
-    record = SyncRecord.objects.create(
-        organization_id=organization_id, data_type=item["data_type"], record_id=record_id,
-        payload=data, created_by=user_id, updated_by=user_id,
-    )  # fmt: skip
+    try:
+        with transaction.atomic():  # a savepoint: the batch goes on after a lost race
+            record = SyncRecord.objects.create(
+                organization_id=organization_id, data_type=item["data_type"],
+                record_id=record_id, payload=data, created_by=user_id, updated_by=user_id,
+            )  # fmt: skip
+    except IntegrityError:  # created by a concurrent operation since the check above
+        return _conflict(
+            SyncRecord.objects.get(
+                organization_id=organization_id, data_type=item["data_type"], record_id=record_id
+            )
+        )
     return applied(str(record.record_id), record.version)
 
 

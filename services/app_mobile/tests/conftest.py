@@ -18,6 +18,31 @@ def _empty_push_outbox():
     locmem.reset()
 
 
+# What the push services' hosts resolve to in tests: no test resolves a name on the network.
+FAKE_DNS = {
+    "fcm.googleapis.com": ["142.250.74.234", "2a00:1450:4007:80e::200a"],
+    "updates.push.services.mozilla.com": ["34.117.65.55"],
+    "web.push.apple.com": ["17.188.166.12"],
+    "wns2-par02p.notify.windows.com": ["20.199.120.182"],
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_dns(monkeypatch) -> dict[str, list[str]]:
+    """``push.endpoints.resolve_host`` answers from a table the test may change (rebinding)."""
+    from push.endpoints import EndpointRefused
+
+    table = {host: list(addresses) for host, addresses in FAKE_DNS.items()}
+
+    def resolve(host: str, port: int) -> list[str]:
+        if host not in table:
+            raise EndpointRefused("the push service's host does not resolve")
+        return table[host]
+
+    monkeypatch.setattr("push.endpoints.resolve_host", resolve)
+    return table
+
+
 @pytest.fixture
 def push_outbox() -> list:
     return locmem.outbox

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from devices.models import Device
 
+from wanzo_common.api.testing import api_client
 from wanzo_common.monitoring.testing import assert_metric_delta
 
 pytestmark = pytest.mark.django_db
 
 WEB_SUBSCRIPTION = {
-    "endpoint": "https://push.example.net/send/SECRET-ENDPOINT",
+    "endpoint": "https://fcm.googleapis.com/fcm/send/SECRET-ENDPOINT",
     "keys": {"p256dh": "BPublicKeyOfTheBrowser", "auth": "SECRET-AUTH"},
 }
 
@@ -27,13 +28,34 @@ def test_register_native_and_web_devices_without_echoing_tokens(client):
         assert b"SECRET" not in text
 
 
-def test_registering_a_token_again_moves_it_to_the_new_user(client, other_client):
+def test_registering_a_token_again_moves_it_to_the_new_user(client, org_id):
     body = {"platform": "ios", "push_token": "apns-token-1"}
     first = client.post("/api/devices/", body, format="json").json()
     assert client.post("/api/devices/", body, format="json").status_code == 200
-    moved = other_client.post("/api/devices/", body, format="json")
+    colleague = api_client(role="SME_USER", organization_id=org_id)
+    moved = colleague.post("/api/devices/", body, format="json")
     assert moved.status_code == 200 and moved.json()["id"] == first["id"]
     assert Device.objects.count() == 1
+    assert client.get("/api/devices/").json()["count"] == 0
+
+
+def test_a_token_of_another_organisation_is_a_conflict_not_moved(client, other_client):
+    body = {"platform": "android", "push_token": "fcm-token-1"}
+    first = client.post("/api/devices/", body, format="json").json()
+    refused = other_client.post("/api/devices/", body, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "token_registered_elsewhere"
+    assert client.get("/api/devices/").json()["results"][0]["id"] == first["id"]
+    assert other_client.get("/api/devices/").json()["count"] == 0
+    assert Device.objects.get(pk=first["id"]).active is True
+
+
+def test_an_unregistered_token_may_move_to_another_organisation(client, other_client):
+    body = {"platform": "android", "push_token": "fcm-token-2"}
+    first = client.post("/api/devices/", body, format="json").json()
+    assert client.delete(f"/api/devices/{first['id']}/").status_code == 204
+    moved = other_client.post("/api/devices/", body, format="json")
+    assert moved.status_code == 200 and moved.json()["active"] is True
     assert client.get("/api/devices/").json()["count"] == 0
 
 

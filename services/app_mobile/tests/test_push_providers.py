@@ -83,7 +83,7 @@ def test_the_logging_provider_logs_type_and_device_only(caplog):
 
 WEB_OPTIONS = {"VAPID_PRIVATE_KEY": "key", "VAPID_SUBJECT": "mailto:ops@wanzo.test", "TTL": 60,
                "TIMEOUT": 5}  # fmt: skip
-SUBSCRIPTION = json.dumps({"endpoint": "https://push.example/SECRET", "keys": {"p256dh": "a",
+SUBSCRIPTION = json.dumps({"endpoint": "https://updates.push.services.mozilla.com/wpush/v2/SECRET", "keys": {"p256dh": "a",
                                                                              "auth": "b"}})  # fmt: skip
 
 
@@ -93,7 +93,7 @@ def test_webpush_sends_through_pywebpush(monkeypatch):
     provider = webpush_module.Provider(options=WEB_OPTIONS)
     assert provider.send(message("web", SUBSCRIPTION)) is PushResult.SENT
     [call] = calls
-    assert call["subscription_info"]["endpoint"] == "https://push.example/SECRET"
+    assert call["subscription_info"]["endpoint"] == "https://updates.push.services.mozilla.com/wpush/v2/SECRET"
     assert call["headers"] == {"Urgency": "high"}
     assert json.loads(call["data"])["type"] == "test"
 
@@ -106,7 +106,7 @@ def test_webpush_refusals(monkeypatch, caplog, status, result):
         status_code = status
 
     def refuse(**kwargs):
-        raise WebPushException("refused https://push.example/SECRET", response=Response())
+        raise WebPushException("refused https://updates.push.services.mozilla.com/wpush/v2/SECRET", response=Response())
 
     monkeypatch.setattr("pywebpush.webpush", refuse)
     assert webpush_module.Provider(options=WEB_OPTIONS).send(message("web", SUBSCRIPTION)) is result

@@ -6,6 +6,7 @@ against its schema in ``wanzo_common/events/schemas``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from wanzo_common.events import publish
@@ -62,13 +63,24 @@ def login_succeeded(user: User, *, session_id: str) -> None:
     )
 
 
-def login_failed(*, reason: str, user: User | None, attempt: int | None = None) -> None:
-    """``userId`` only when an account matched (the schema's rule); never the e-mail tried."""
+def login_failed(
+    *,
+    reason: str,
+    user: User | None,
+    attempt: int | None = None,
+    locked_until: datetime | None = None,
+) -> None:
+    """``userId`` only when an account matched (the schema's rule); never the e-mail tried.
+
+    ``lockedUntil`` when the account is locked (admin's directory shows the lock state).
+    """
     data: dict[str, Any] = {"authMethod": AUTH_METHOD, "reason": reason, "timestamp": _now()}
     if user is not None:
         data["userId"] = str(user.id)
     if attempt:
         data["attempt"] = attempt
+    if locked_until is not None:
+        data["lockedUntil"] = format_time(locked_until)
     publish("auth.login_failed", data)
 
 

@@ -135,3 +135,16 @@ def test_login_fields_are_checked(db):
 
 def test_the_password_is_not_trimmed(owner):
     assert login(owner["email"], f" {PASSWORD} ").status_code == 401
+
+
+def test_login_failed_events_carry_the_end_of_the_lock(owner, events_outbox):
+    """Admin's directory shows the lock state from these events (``lockedUntil``)."""
+    from wanzo_common.events.envelope import format_time
+
+    for _ in range(6):  # the fifth locks; the sixth is refused as locked
+        login(owner["email"], "wrong-password")
+    user = User.objects.get(email=owner["email"])
+    events = events_outbox.of_type("auth.login_failed")
+    assert [event.data.get("lockedUntil") for event in events] == [None] * 4 + [
+        format_time(user.locked_until)
+    ] * 2

@@ -133,7 +133,9 @@ def _login_refusal(
         refusal = AuthRefused(Reason.ACCOUNT_DISABLED)
     else:
         return None
-    events.login_failed(reason=refusal.reason.value, user=user, attempt=attempt)
+    events.login_failed(
+        reason=refusal.reason.value, user=user, attempt=attempt, locked_until=refusal.locked_until
+    )
     return refusal
 
 

@@ -1,0 +1,16 @@
+"""Events in: ``auth.logout`` ends the app sessions of the session that signed out."""
+
+from __future__ import annotations
+
+from app_sessions.services import app_sessions_end_for_logout
+from wanzo_common.events import handler
+
+
+@handler("auth.logout")
+def on_logout(event) -> None:
+    """``sessionId`` is the token's ``sid``; without it, every open session of the user ends."""
+    app_sessions_end_for_logout(
+        user_id=str(event.data["userId"]),
+        auth_session_id=event.data.get("sessionId"),
+        at=event.time,
+    )
