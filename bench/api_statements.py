@@ -140,10 +140,18 @@ def _app_mobile(measure, requests: int, batch: int) -> None:
 
     measure("POST sale", [sale for _ in range(requests)], expect={201})
     events = [
-        Event.create("transaction.completed", {
-            "transactionId": key, "companyId": org, "amount": "12.5000", "currency": "USD",
-            "completedAt": "2026-12-01T10:00:00Z", "timestamp": "2026-12-01T10:00:00Z",
-        }, source="accounting")  # fmt: skip
+        Event.create(
+            "transaction.completed",
+            {
+                "transactionId": key,
+                "companyId": org,
+                "amount": "12.5000",
+                "currency": "USD",
+                "completedAt": "2026-12-01T10:00:00Z",
+                "timestamp": "2026-12-01T10:00:00Z",
+            },
+            source="accounting",
+        )  # fmt: skip
         for key in sales
     ]
     _consume(measure, "consume transaction.completed (per event)", events, batch)
@@ -183,11 +191,21 @@ def _accounting(measure, requests: int, batch: int) -> None:
         expect={200},
     )  # fmt: skip
     events = [
-        Event.create("transaction.created", {
-            "transactionId": str(uuid.uuid4()), "companyId": org, "userId": str(uuid.uuid4()),
-            "amount": "12.50", "currency": "USD", "category": "retail", "description": "",
-            "transactionDate": "2026-12-01T00:00:00Z", "timestamp": "2026-12-01T10:00:00Z",
-        }, source="app_mobile")  # fmt: skip
+        Event.create(
+            "transaction.created",
+            {
+                "transactionId": str(uuid.uuid4()),
+                "companyId": org,
+                "userId": str(uuid.uuid4()),
+                "amount": "12.50",
+                "currency": "USD",
+                "category": "retail",
+                "description": "",
+                "transactionDate": "2026-12-01T00:00:00Z",
+                "timestamp": "2026-12-01T10:00:00Z",
+            },
+            source="app_mobile",
+        )  # fmt: skip
         for _ in range(requests)
     ]
     _consume(measure, "consume transaction.created (per event)", events, batch)

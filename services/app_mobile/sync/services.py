@@ -25,7 +25,7 @@ from app_mobile_service.metrics import SYNC_OPERATIONS
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sync.models import DataType, Operation, Status, SyncOperation, SyncRecord
+from sync.models import DataType, Operation, Status, SyncOperation
 from sync.records import Changes, record_apply
 from sync.results import rejected
 from sync.serializers import SyncItemSerializer
@@ -95,15 +95,23 @@ def _apply(organization_id: str, user_id: str, items: list[_Item]) -> list[dict[
     claims: dict[uuid.UUID, SyncOperation] = {}
     for item in items:
         if item.client_id is None:  # nothing to remember it by: answered, not stored
-            answers.append(item.invalid or rejected({"id": ["A valid UUID is required."]}).as_dict())
+            answers.append(
+                item.invalid or rejected({"id": ["A valid UUID is required."]}).as_dict()
+            )
         elif item.client_id in done:
             answers.append(_replay(done[item.client_id].result))
         elif item.client_id in claims:  # the same id earlier in this batch
             answers.append(_replay(claims[item.client_id].result))
         else:
-            answer = item.invalid or record_apply(
-                organization_id=organization_id, user_id=user_id, item=item.item, changes=changes
-            ).as_dict()
+            answer = (
+                item.invalid
+                or record_apply(
+                    organization_id=organization_id,
+                    user_id=user_id,
+                    item=item.item,
+                    changes=changes,
+                ).as_dict()
+            )
             claims[item.client_id] = _claim(organization_id, user_id, item, answer)
             answers.append(answer)
     changes.write(now=timezone.now())
