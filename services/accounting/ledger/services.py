@@ -67,22 +67,30 @@ def entry_post(
     source_reference: str | None = None,
     created_by: str = "",
     reversal_of: JournalEntry | None = None,
+    accounts: Sequence[Account] = (),
+    savepoint: bool = True,
 ) -> tuple[JournalEntry, bool]:
     """Post a balanced entry atomically; ``(entry, created)``.
 
     With a ``source_reference``, posting is idempotent: the entry already posted under the same
     source and reference is returned with ``created=False`` and nothing is written.
+    ``accounts``: the lines' accounts if the caller has read them (no second read). A new
+    entry comes back with the lines it posted as ``posted_lines``: answering needs no re-read.
+
+    ``savepoint=False``: inside a caller's transaction that is retried as a whole when it fails
+    (a consumer's batch), the posting takes no savepoint (two statements fewer); a concurrent
+    posting of the same reference then fails that transaction, whose retry finds the entry.
     """
     if source_reference is not None:
         existing = _posted_from(organization_id, source, source_reference)
         if existing is not None:
             return existing, False
-    chart_ensure_default(organization_id=organization_id)
     accounts, total = check_entry(
-        organization_id=organization_id, journal_type=journal_type, currency=currency, lines=lines
-    )
+        organization_id=organization_id, journal_type=journal_type, currency=currency,
+        lines=lines, known={str(account.id): account for account in accounts},
+    )  # fmt: skip
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             entry = JournalEntry.objects.create(
                 organization_id=organization_id,
                 journal_type=journal_type,
@@ -94,7 +102,7 @@ def entry_post(
                 reversal_of=reversal_of,
                 created_by=created_by,
             )
-            JournalLine.objects.bulk_create(
+            entry.posted_lines = JournalLine.objects.bulk_create(
                 JournalLine(
                     entry=entry,
                     account=accounts[canonical_id(line.account_id)],
@@ -105,6 +113,8 @@ def entry_post(
                 for line in lines
             )
     except IntegrityError:
+        if not savepoint and transaction.get_connection().in_atomic_block:
+            raise  # the caller's transaction is lost: its retry finds the other posting
         # The same source reference posted concurrently: the other posting won.
         existing = source_reference and _posted_from(organization_id, source, source_reference)
         if not existing:
