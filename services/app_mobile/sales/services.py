@@ -62,7 +62,7 @@ def sale_record(
     return sale, True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nothing caught inside: a savepoint would only cost
 def sale_settle(
     *, transaction_id: str, succeeded: bool, event_id: str, reason: str = ""
 ) -> Sale | None:
