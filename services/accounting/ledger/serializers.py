@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ledger.models import Account, AccountType, JournalEntry, JournalLine, JournalType
+from wanzo_common.api.serializers import ModelSerializer
 from wanzo_common.money import CurrencySerializerField, amount_serializer_field, format_amount
 
 ACCOUNT_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
@@ -79,7 +80,7 @@ class ReverseSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(ModelSerializer):
     account = serializers.UUIDField(source="account_id")
     account_code = serializers.CharField(source="account.code")
     account_name = serializers.CharField(source="account.name")
@@ -90,7 +91,7 @@ class LineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JournalEntrySerializer(serializers.ModelSerializer):
+class JournalEntrySerializer(ModelSerializer):
     reference = serializers.CharField(source="source_reference", allow_null=True)
     reversed_by = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
