@@ -41,10 +41,11 @@ def sale_record(
     date: Date,
     description: str = "",
 ) -> tuple[Sale, bool]:
-    """Record the sale and publish ``transaction.created`` in one transaction."""
-    existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
-    if existing is not None:
-        return existing, False
+    """Record the sale and publish ``transaction.created`` in one transaction.
+
+    The INSERT comes first: a new sale (the common case) costs no read; an id already recorded
+    (a phone's retry, or a concurrent request) fails on the unique key and is then read.
+    """
     try:
         with transaction.atomic():
             sale = Sale.objects.create(
@@ -54,7 +55,7 @@ def sale_record(
             )  # fmt: skip
             member_record(user_id=user_id, organization_id=organization_id)
             publish("transaction.created", _created_payload(sale))
-    except IntegrityError:  # the same id recorded concurrently
+    except IntegrityError:  # the id is recorded already (earlier, or concurrently)
         existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
         if existing is None:
             raise
