@@ -10,9 +10,11 @@ RELEASE / COMMIT included. The consumers' side runs the events a sale causes (ac
 :class:`Dispatcher` in batches, as ``consume_events`` would.
 
     export PGPASSWORD=... DATABASE_URL='postgres://postgres@127.0.0.1:5432/perf_{service}'
-    .venv/bin/python bench/api_statements.py [--requests 20] [--batch 10]
+    .venv/bin/python bench/api_statements.py [--requests 20] [--batch 10] [--cpu]
 
-Prints one line per endpoint: statements per request, then by kind.
+Prints one line per endpoint: statements per request, then by kind; with ``--cpu``, the CPU
+milliseconds of this process per request in a second, uncaptured pass (the whole Django stack
+through the test client, no network; PostgreSQL's side not included).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -44,7 +47,7 @@ def kind_of(sql: str) -> str:
 # -- the child: one service ----------------------------------------------------------------
 
 
-def child(service: str, requests: int, batch: int) -> dict:
+def child(service: str, requests: int, batch: int, cpu: bool) -> dict:
     sys.path.insert(0, str(ROOT / "services" / service))
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS[service]
     import django
@@ -78,6 +81,12 @@ def child(service: str, requests: int, batch: int) -> dict:
                 sqls = [query["sql"][:150] for query in captured.captured_queries]
                 print(label, *sqls, sep="\n  ", file=sys.stderr)
         out[label] = {"n": units or len(calls), **counts}
+        if cpu and not label.startswith("consume"):  # a second pass, timed, nothing captured
+            started = time.process_time()
+            for call in calls:
+                close_old_connections()
+                call()
+            out[label]["cpu_ms"] = (time.process_time() - started) * 1e3 / len(calls)
 
     try:
         if service == "app_mobile":
@@ -254,10 +263,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--batch", type=int, default=10, help="events per consumer batch")
+    parser.add_argument("--cpu", action="store_true",
+                        help="also this process's CPU per request (test client, in-process)")  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.requests, args.batch)))
+        print(json.dumps(child(args.child, args.requests, args.batch, args.cpu)))
         return 0
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("api_statements: set DATABASE_URL to a postgres:// URL with {service}")
@@ -266,7 +277,7 @@ def main() -> int:
     for service in SETTINGS:
         done = subprocess.run(
             [sys.executable, __file__, "--child", service, "--requests", str(args.requests),
-             "--batch", str(args.batch)],
+             "--batch", str(args.batch), *(["--cpu"] if args.cpu else [])],
             cwd=ROOT / "services" / service, capture_output=True, text=True, check=False,
         )  # fmt: skip
         if done.returncode:
@@ -275,12 +286,15 @@ def main() -> int:
         if os.environ.get("BENCH_SHOW_SQL"):
             print(done.stderr, file=sys.stderr)
         rows.update(json.loads(done.stdout.strip().splitlines()[-1]))
-    print(f"{'endpoint':44} {'stmts':>6} " + " ".join(f"{kind:>9}" for kind in KINDS))
+    cpu_head = f" {'ms CPU':>7}" if args.cpu else ""
+    print(f"{'endpoint':44} {'stmts':>6} " + " ".join(f"{kind:>9}" for kind in KINDS) + cpu_head)
     for label, row in rows.items():
         n = row.pop("n")
+        cpu_ms = row.pop("cpu_ms", None)
         per = {kind: row.get(kind, 0) / n for kind in (*KINDS, "OTHER")}
         total = sum(per.values())
-        print(f"{label:44} {total:6.1f} " + " ".join(f"{per[kind]:9.1f}" for kind in KINDS))
+        shown = (f" {cpu_ms:7.2f}" if cpu_ms is not None else f" {'-':>7}") if args.cpu else ""
+        print(f"{label:44} {total:6.1f} " + " ".join(f"{per[kind]:9.1f}" for kind in KINDS) + shown)
     return 0
 
 
