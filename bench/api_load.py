@@ -1,68 +1,52 @@
-"""The four services under load, monitored and not: throughput, latency, and password logins.
+"""The whole system under the business mix: CPU per request by process class, against an anchor.
 
-    .venv/bin/python bench/api_load.py            # ~3 minutes on 2 CPUs (--split: ~4.5)
-    .venv/bin/python bench/api_load.py --quick    # ~70 s
+    .venv/bin/python bench/api_load.py            # ~5 minutes on 2 CPUs
+    .venv/bin/python bench/api_load.py --quick    # <= 3 minutes
 
-Needs PostgreSQL: ``DATABASE_URL`` with ``{service}`` (e.g.
-``postgres://postgres@127.0.0.1:5432/wanzo_hb_{service}``); each system gets fresh databases
-named after it (``..._bench_mon_<service>``, ``..._bench_base_<service>``). Two systems, one
-after the other, each ``manage_all.py up --server gunicorn --workers 2`` in a throwaway copy of
-the repo on free ports (``wanzo_common.devserver.sandbox``):
+Needs PostgreSQL (``DATABASE_URL`` with ``{service}``, e.g.
+``postgres://postgres@127.0.0.1:5432/wanzo_hb_{service}``) and Debian's ``wrk``. It starts the
+four services as shipped (``manage_all.py up --server gunicorn --workers 2`` in a throwaway copy
+of the repo, fresh databases: monitoring, outbox, dev broker, consumers posting every sale and
+charge, relays; ``GUNICORN_MAX_REQUESTS=0`` so no worker's CPU leaves with it), seeds it through
+its APIs, and drives it with wrk (``_load_mix.lua``, one wrk per service):
 
-- **monitored**: as shipped: request and query timing, the exporters, the outbox, the dev
-  broker, every consumer and relay (which post the sales and subscription charges to the books);
-- **unmonitored** (the baseline): ``MONITORING_ENABLED=false`` (no timing middleware, no query
-  interceptor, no exporter) and ``up --no-events`` with ``EVENTS_OUTBOX=false`` (no broker,
-  consumers or relays; events go to the in-memory mock transport, no outbox row).
+[1] peak: a closed loop of ``--connections`` connections for ``--seconds``;
+[2] latency: an open loop at 70% of the peak, fixed schedule, latencies from each request's
+    scheduled start (coordinated omission corrected). CPU per request is taken here, where the
+    mix is exact;
+[3] the anchor (``bench/anchor``: bare DRF + simplejwt EdDSA, one INSERT, gunicorn 4 sync
+    workers) on the same PostgreSQL, closed loop;
+[4] statements per request per endpoint (``api_statements.py``: counted, not timed).
 
-Each is seeded (an internal admin; per organisation an owner, a clerk, a subscription, the chart
-of accounts), warmed up, then driven by ``_load_gen`` in this process: [1] peak throughput, a
-closed loop of ``--clients`` clients for ``--seconds``; [2] latency, an open loop at 70% of the
-*monitored* peak (the same offered load on both). Then [3] password logins: ``check_password``
-in this process and sequential HTTP logins on the monitored auth service. ``--split`` adds a
-third system, events on and monitoring off, to tell the monitoring's cost from the events'
-(the outbox, and the consumers' downstream work: each sale posted to the books, notifications).
+In [1] and [2]: CPU seconds per request of every process class from /proc (utime + stime),
+PostgreSQL backends of the system's databases included, wrk reported apart and excluded from
+the system's figure; commits per request per service database (``pg_stat_database``); machine
+CPU busy. The last line sums it up.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import _load_gen as gen
+import _anchor
 import _load_logins as logins
-import _load_report as report
+import _proc
+import _wrk
+import dj_database_url
+import psycopg
 from _load_seed import seed
 
 from wanzo_common.devserver import sandbox
 
+HERE = Path(__file__).resolve().parent
 LOAD_FACTOR = 0.70
-BASELINE_ENV = {"MONITORING_ENABLED": "false", "EVENTS_OUTBOX": "false"}
-# (events, extra environment) of each system; "events only" is --split's third system.
-SYSTEMS = {
-    "monitored": (True, None),
-    "unmonitored": (False, BASELINE_ENV),
-    "events only": (True, {"MONITORING_ENABLED": "false"}),
-}
-
-
-def require_postgres() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")) or "{service}" not in url:
-        print(
-            "api_load needs PostgreSQL: set DATABASE_URL to a postgres:// URL with {service}, "
-            "e.g. postgres://postgres@127.0.0.1:5432/wanzo_hb_{service} (and PGPASSWORD).\n"
-            f"DATABASE_URL is {url or 'not set'!r}.",
-            file=sys.stderr,
-        )
-        raise SystemExit(2)
-
-
+GOAL_MS, GOAL_P99_MS = 8.0, 100.0
 # The bench measures what logins cost, from one address: auth's login throttles (30 a minute
 # per client by default, ADR 0014) would measure the throttle instead.
 AUTH_UNTHROTTLED = {
@@ -71,66 +55,150 @@ AUTH_UNTHROTTLED = {
 }
 
 
-def run_system(name: str, args, *, rate: float | None) -> dict:
-    """Start one system, seed it, measure [1] and [2] (at ``rate``, else 70% of its peak)."""
-    events, env = SYSTEMS[name]
-    with tempfile.TemporaryDirectory(prefix=f"api-load-{name}-") as tmp:
-        started = time.perf_counter()
-        system = sandbox.start(
-            Path(tmp), workers=args.workers, events=events,
-            env={**AUTH_UNTHROTTLED, **(env or {})}, label=f"bench_{name[:3]}",
-        )  # fmt: skip
-        try:
-            up = time.perf_counter() - started
-            seeded = seed(system, organizations=args.organizations, events=events)
-            urls = {service: system.url(service) for service in system.app_ports}
-            load = gen.Generator(urls, seeded.tenants)
-            asyncio.run(load.closed(clients=args.clients, seconds=args.warmup))
-            seeded.refresh_tokens()
-            peak = asyncio.run(load.closed(clients=args.clients, seconds=args.seconds))
-            rate = rate or LOAD_FACTOR * peak.rate()
-            seeded.refresh_tokens()
-            steady = asyncio.run(load.open(rate=rate, seconds=args.seconds))
-            http = None
-            if name == "monitored":
-                members = [t.owner for t in seeded.tenants]
-                http = logins.http_logins(system.url("auth"), members, count=args.logins)
-        finally:
-            code = sandbox.stop(system)
-        if code != 0:
-            print(f"  warning: {name} system stopped with {code}\n{system.logs()[-2000:]}")
-        print(f"  {name}: up in {up:.0f} s, run {time.perf_counter() - started:.0f} s,"
-              f" peak {peak.rate():,.0f} req/s", flush=True)  # fmt: skip
-        return {"peak": peak, "steady": steady, "rate": rate, "http_logins": http}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="shorter phases, fewer tenants")
-    parser.add_argument("--seconds", type=float, help="each measured phase (default 30, quick 8)")
-    parser.add_argument("--warmup", type=float, help="closed-loop warm-up (default 5, quick 2)")
-    parser.add_argument("--clients", type=int, default=16, help="closed-loop clients")
+    parser.add_argument("--quick", action="store_true", help="shorter phases (<= 3 minutes)")
+    parser.add_argument("--seconds", type=float, help="each measured phase (default 30, quick 10)")
+    parser.add_argument("--connections", type=int, default=16, help="closed-loop connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per service")
     parser.add_argument("--organizations", type=int, help="tenants (default 4, quick 2)")
-    parser.add_argument("--logins", type=int, help="sequential HTTP logins (default 30, quick 10)")
-    parser.add_argument("--split", action="store_true",
-                        help="a third system, events on and monitoring off: what each costs")  # fmt: skip
     args = parser.parse_args()
-    require_postgres()
-    args.seconds = args.seconds or (8 if args.quick else 30)
-    args.warmup = args.warmup or (2 if args.quick else 5)
+    url = _require_postgres()
+    args.seconds = args.seconds or (10 if args.quick else 30)
     args.organizations = args.organizations or (2 if args.quick else 4)
-    args.logins = args.logins or (10 if args.quick else 30)
     started = time.perf_counter()
-    report.header(args)
-    hasher = logins.hasher_figures(checks=5 if args.quick else 20)
-    monitored = run_system("monitored", args, rate=None)
-    baseline = run_system("unmonitored", args, rate=monitored["rate"])
-    split = run_system("events only", args, rate=monitored["rate"]) if args.split else None
-    report.results(monitored, baseline, hasher=hasher, args=args, why=logins.WHY)
-    if split:
-        report.split(monitored, baseline, split)
-    report.footer(started)
+    print(f"api_load: {os.cpu_count()} CPUs, load average at start {_load()}; "
+          f"phases of {args.seconds:g} s; wrk {_wrk_version()}", flush=True)  # fmt: skip
+    print("  mix: " + ", ".join(f"{label} x{w}" for label, _, w in _wrk.MIX))
+    pg_params = _pg_params(url)
+    hasher = logins.hasher_figures(checks=3 if args.quick else 10)
+    print(f"  password hasher: {hasher['hasher']}, {hasher['cpu_ms']:.0f} ms CPU per check "
+          f"({1e3 / hasher['cpu_ms']:.1f} logins/s per core)")  # fmt: skip
+    system_figures = _run_system(args, url, pg_params)
+    print(f"[3] anchor (bare DRF + simplejwt EdDSA, 1 INSERT, gunicorn {_anchor.WORKERS} sync "
+          "workers), closed loop", flush=True)  # fmt: skip
+    anchor = _anchor.run(database_url=url, pg_params=pg_params, seconds=args.seconds,
+                         connections=args.connections)  # fmt: skip
+    print(f"  {anchor.rate:,.0f} req/s, {anchor.cpu_ms:.2f} ms CPU per request ("
+          + ", ".join(f"{k} {v:.2f}" for k, v in sorted(anchor.by_class.items()))
+          + f"), errors {anchor.errors}")  # fmt: skip
+    print("[4] statements per request (bench/api_statements.py)", flush=True)
+    statements = subprocess.run([sys.executable, str(HERE / "api_statements.py"), "--requests", "10"],
+                                capture_output=True, text=True, check=False)  # fmt: skip
+    print("  " + (statements.stdout or statements.stderr[-1500:]).strip().replace("\n", "\n  "))
+    peak, cpu_ms, p99 = system_figures
+    ratio = cpu_ms / anchor.cpu_ms if anchor.cpu_ms else float("nan")
+    print(f"goals: <= {GOAL_MS:g} ms CPU per request: {'PASS' if cpu_ms <= GOAL_MS else 'MISS'}; "
+          f"p99 < {GOAL_P99_MS:g} ms: {'PASS' if p99 < GOAL_P99_MS else 'MISS'}; "
+          f"load average at end {_load()}; {time.perf_counter() - started:.0f} s in all")  # fmt: skip
+    print(f"mix: {peak:.0f} req/s, {cpu_ms:.1f} ms CPU per request (anchor {anchor.cpu_ms:.1f}, "
+          f"ratio {ratio:.2f}), p99 {p99:.0f} ms at 70% of peak")  # fmt: skip
+
+
+def _run_system(args, url: str, pg_params: dict) -> tuple[float, float, float]:
+    with tempfile.TemporaryDirectory(prefix="api-load-") as tmp:
+        t0 = time.perf_counter()
+        system = sandbox.start(Path(tmp), workers=args.workers, events=True,
+                               env={"GUNICORN_MAX_REQUESTS": "0"}, label="bench_mix")  # fmt: skip
+        try:
+            databases = {
+                s: dj_database_url.parse(system.env["DATABASE_URL"].replace("{service}", s))["NAME"]
+                for s in sandbox.SERVICES
+            }  # fmt: skip
+            seeded = seed(system, organizations=args.organizations, events=True)
+            print(f"  system up and seeded in {time.perf_counter() - t0:.0f} s", flush=True)
+            urls = {service: system.url(service) for service in _wrk.SERVICES}
+            data = Path(tmp) / "mix_data.lua"
+            roots = {"system": system.proc.pid}
+            with psycopg.connect(**pg_params, autocommit=True) as pg:
+
+                def phase(**how) -> tuple[_wrk.Run, tuple]:
+                    seeded.refresh_tokens()  # access tokens live five minutes
+                    _wrk.write_data(data, seeded.tenants)
+                    before = _proc.Snapshot(roots=roots, pg=pg, databases=list(databases.values()))
+                    run = _wrk.drive(urls, data, seconds=args.seconds, **how)
+                    after = _proc.Snapshot(roots=roots, pg=pg, databases=list(databases.values()))
+                    return run, before.delta(after)
+
+                seeded.refresh_tokens()
+                _wrk.write_data(data, seeded.tenants)
+                _wrk.drive(urls, data, seconds=3 if args.quick else 5, connections=args.connections)
+                print(f"[1] peak: closed loop, {args.connections} connections", flush=True)
+                peak, peak_cpu = phase(connections=args.connections)
+                _report_phase(peak, peak_cpu, databases)
+                rate = LOAD_FACTOR * peak.rate()
+                print(f"[2] open loop at 70% of peak: {rate:.0f} req/s offered, fixed schedule, "
+                      "latency from the scheduled start", flush=True)  # fmt: skip
+                steady, steady_cpu = phase(rate=rate)
+                cpu_ms = _report_phase(steady, steady_cpu, databases)
+                _report_latency(steady)
+            owners = [tenant.owner for tenant in seeded.tenants]
+            http = logins.http_logins(system.url("auth"), owners, count=5 if args.quick else 20)
+            print(f"[5] password logins (Argon2id, see _load_logins.WHY): sequential HTTP logins "
+                  f"{http['rate']:.1f}/s (p50 {http['p50_ms']:.0f} ms)")  # fmt: skip
+        finally:
+            code = sandbox.stop(system)
+            if code != 0:
+                print(f"  warning: the system stopped with {code}\n{system.logs()[-2000:]}")
+    return peak.rate(), cpu_ms, _wrk.percentile(steady.all_latencies(), 0.99)
+
+
+def _report_phase(run: _wrk.Run, delta, databases: dict[str, str]) -> float:
+    """Print the phase's figures; returns the system's ms of CPU per request (wrk excluded)."""
+    by_class, commits, busy = delta
+    n = max(1, run.answered)
+    system_ms = sum(by_class.values()) * 1e3 / n
+    print(f"  {run.rate():,.1f} req/s answered ({run.answered} in {run.seconds:g} s), "
+          f"errors {sum(run.errors.values())}{' ' + str(run.errors) if run.errors else ''}; "
+          f"machine CPU busy {busy:.0%}")  # fmt: skip
+    mix = ", ".join(f"{label} {run.counts.get(label, 0) / n:.0%}" for label, _, _ in _wrk.MIX)
+    print(f"  mix answered: {mix}")
+    print(f"  {'process class':32} {'ms CPU/request':>15} {'share':>6}")
+    for kind, seconds in sorted(by_class.items(), key=lambda item: -item[1]):
+        ms = seconds * 1e3 / n
+        print(f"  {kind:32} {ms:15.2f} {ms / system_ms if system_ms else 0:6.0%}")
+    print(f"  {'system (all of the above)':32} {system_ms:15.2f}")
+    print(f"  {'generator (wrk, excluded)':32} {run.generator_cpu * 1e3 / n:15.2f}")
+    per_db = ", ".join(f"{service} {commits.get(name, 0) / n:.2f}"
+                       for service, name in databases.items())  # fmt: skip
+    print(f"  commits per request (all requests of the mix) by database: {per_db}")
+    return system_ms
+
+
+def _report_latency(run: _wrk.Run) -> None:
+    values = run.all_latencies()
+    q = [_wrk.percentile(values, f) for f in (0.5, 0.95, 0.99)]
+    print(f"  latency p50 / p95 / p99: {q[0]:.0f} / {q[1]:.0f} / {q[2]:.0f} ms")
+    for label, _, _ in _wrk.MIX:
+        mine = sorted(run.latencies.get(label, []))
+        if mine:
+            print(f"    {label:28} n={len(mine):5}  p50 {_wrk.percentile(mine, 0.5):6.0f}"
+                  f"  p99 {_wrk.percentile(mine, 0.99):6.0f} ms")  # fmt: skip
+
+
+def _require_postgres() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")) or "{service}" not in url:
+        print("api_load needs PostgreSQL: set DATABASE_URL to a postgres:// URL with {service} "
+              f"(and PGPASSWORD). DATABASE_URL is {url or 'not set'!r}.", file=sys.stderr)  # fmt: skip
+        raise SystemExit(2)
+    return url
+
+
+def _pg_params(url: str) -> dict:
+    config = dj_database_url.parse(url.replace("{service}", "x"))
+    return {"host": config["HOST"] or "127.0.0.1", "port": config["PORT"] or 5432,
+            "user": config["USER"], "password": config["PASSWORD"] or os.environ.get("PGPASSWORD"),
+            "dbname": "postgres"}  # fmt: skip
+
+
+def _load() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _wrk_version() -> str:
+    done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    return (done.stdout or done.stderr).split()[1] if (done.stdout or done.stderr) else "?"
 
 
 if __name__ == "__main__":

@@ -69,7 +69,10 @@ def database_config(env: Env, *, service: str, base_dir: Path) -> dict[str, Any]
     default = f"sqlite:///{base_dir / 'db.sqlite3'}"
     url = env.str("DATABASE_URL", default).replace("{service}", service)
     config = dj_database_url.parse(url, conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60))
-    config["CONN_HEALTH_CHECKS"] = True
+    # Off: a SELECT 1 before every request's first query was a round trip per request (ADR 0019).
+    # A request that meets a broken connection fails, and Django drops it after that request;
+    # the consumers check their connections themselves (wanzo_common.events.connections).
+    config["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", False)
     if config["ENGINE"].endswith("sqlite3"):
         config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     elif config["ENGINE"].endswith("postgresql"):

@@ -1,9 +1,11 @@
 """Database connections kept healthy around consumed messages, at a bounded cost.
 
 Django checks connections around each request (``close_old_connections``: drop a connection
-past ``CONN_MAX_AGE`` or one that saw an error, and re-arm ``CONN_HEALTH_CHECKS`` so the next
-query first runs ``SELECT 1``). Done around every message, that is a round trip per event, often
-more than the handler's own work. :class:`ConnectionGuard` runs the same check before a message
+past ``CONN_MAX_AGE`` or one that saw an error, and, with ``CONN_HEALTH_CHECKS``, run
+``SELECT 1`` before the next query). Done around every message, that is a round trip per event,
+often more than the handler's own work. The services leave ``CONN_HEALTH_CHECKS`` off (a
+request that meets a broken connection fails and Django drops it after that request;
+``wanzo_common.settings``), so the check here runs ``SELECT 1`` itself. :class:`ConnectionGuard` runs the same check before a message
 only when a connection may have gone bad unseen: before the first message, after the consumer
 sat idle (an empty poll), after an error, and otherwise at most once per
 :data:`CHECK_INTERVAL` seconds. A connection the server dropped while the consumer waited is
@@ -31,6 +33,13 @@ def close_old_connections() -> None:
     for conn in connections.all(initialized_only=True):
         if not conn.in_atomic_block:
             conn.close_if_unusable_or_obsolete()
+            if _unchecked(conn) and not conn.is_usable():
+                conn.close()
+
+
+def _unchecked(conn) -> bool:
+    """Open, and Django will not check it itself before its next query."""
+    return conn.connection is not None and not conn.settings_dict.get("CONN_HEALTH_CHECKS")
 
 
 def errors_occurred() -> bool:

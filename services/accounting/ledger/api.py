@@ -156,10 +156,9 @@ class EntryListCreate(OrganizationView, generics.ListCreateAPIView):
             role=request.user.role,
         )
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        return Response(self.get_serializer(self._fresh(entry)).data, code)
-
-    def _fresh(self, entry):
-        return selectors.entry_list(organization_id=self.organization_id).get(pk=entry.pk)
+        if not created:  # the entry first posted with this reference, as stored
+            entry = selectors.entry_list(organization_id=self.organization_id).get(pk=entry.pk)
+        return Response(self.get_serializer(entry).data, code)
 
 
 @extend_schema(

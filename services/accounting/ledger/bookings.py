@@ -22,6 +22,7 @@ from ledger.rules import LineInput, check_amount, reject
 from ledger.services import chart_ensure_default, entry_post
 from wanzo_common.events import publish
 from wanzo_common.events.envelope import format_time, parse_time, utcnow
+from wanzo_common.events.registry import current_delivery
 from wanzo_common.money import format_amount
 
 PRECISION = Decimal("0.0001")  # events carry amounts at the ledger's precision: "1500.5000"
@@ -41,7 +42,8 @@ def sale_book(
 
     ``amount`` and ``transaction_date`` are the event's texts (a decimal, an RFC 3339 time).
     """
-    with transaction.atomic():
+    batch = _in_batch()
+    with transaction.atomic(savepoint=not batch):
         try:
             value = _positive_amount(amount, journal_type=JournalType.SALES)
             date = _date_of(transaction_date, journal_type=JournalType.SALES)
@@ -57,6 +59,7 @@ def sale_book(
                 source=EntrySource.SALE,
                 reference=transaction_id,
                 user_id=user_id,
+                savepoint=not batch,
             )
         except EntryRejected as refusal:
             publish("transaction.failed", {
@@ -95,7 +98,8 @@ def subscription_charge_book(
     journal_type = JournalType.SUBSCRIPTION
     if currency is None:
         raise reject(journal_type, "invalid_currency", "The charge has an amount but no currency.")
-    with transaction.atomic():
+    batch = _in_batch()
+    with transaction.atomic(savepoint=not batch):
         entry, _ = _book(
             organization_id=organization_id,
             journal_type=journal_type,
@@ -108,6 +112,7 @@ def subscription_charge_book(
             source=source,
             reference=reference,
             user_id=user_id,
+            savepoint=not batch,
         )
     return entry
 
@@ -125,24 +130,44 @@ def _book(
     source: str,
     reference: str,
     user_id: str,
+    savepoint: bool,
 ) -> tuple[JournalEntry, bool]:
-    """Post ``amount`` from the account coded ``credit`` to the one coded ``debit``."""
-    chart_ensure_default(organization_id=organization_id)
-    ids = dict(
-        Account.objects.filter(organization_id=organization_id, code__in=(debit, credit))
-        .values_list("code", "id")
-    )  # fmt: skip
+    """Post ``amount`` from the account coded ``credit`` to the one coded ``debit``.
+
+    One read of both accounts; the organisation's first booking creates its chart first.
+    """
+    accounts = _accounts_coded(organization_id, (debit, credit))
+    if len(accounts) < 2:
+        chart_ensure_default(organization_id=organization_id)
+        accounts = _accounts_coded(organization_id, (debit, credit))
     return entry_post(
         organization_id=organization_id,
         journal_type=journal_type,
         currency=currency,
-        lines=[LineInput(ids[debit], debit=amount), LineInput(ids[credit], credit=amount)],
+        lines=[
+            LineInput(accounts[debit].id, debit=amount),
+            LineInput(accounts[credit].id, credit=amount),
+        ],
+        accounts=list(accounts.values()),
+        savepoint=savepoint,
         date=date,
         description=description,
         source=source,
         source_reference=reference,
         created_by=user_id,
     )
+
+
+def _in_batch() -> bool:
+    """Called by a consumer's handler, in the batch's transaction, which fails and is retried as
+    a whole (ADR 0006): savepoints would only add statements. A direct caller gets its own
+    transaction, with a savepoint so that a concurrent booking of the same key is answered."""
+    return current_delivery() is not None and transaction.get_connection().in_atomic_block
+
+
+def _accounts_coded(organization_id: str, codes: tuple[str, ...]) -> dict[str, Account]:
+    found = Account.objects.filter(organization_id=organization_id, code__in=codes)
+    return {account.code: account for account in found}
 
 
 def _date_of(text: str, *, journal_type: str) -> datetime.date:

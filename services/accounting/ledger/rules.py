@@ -67,9 +67,18 @@ def reject(
 
 
 def check_entry(
-    *, organization_id: str, journal_type: str, currency: str, lines: Sequence[LineInput]
+    *,
+    organization_id: str,
+    journal_type: str,
+    currency: str,
+    lines: Sequence[LineInput],
+    known: dict[str, Account] | None = None,
 ) -> tuple[dict[str, Account], Decimal]:
-    """The entry's accounts by id and its total, or :class:`EntryRejected` saying why not."""
+    """The entry's accounts by id and its total, or :class:`EntryRejected` saying why not.
+
+    ``known``: accounts already read by id (the organisation's); read again only if any is
+    missing.
+    """
     if journal_type not in JournalType.values:
         raise reject(
             journal_type, "invalid_journal_type", f"Unknown journal type {journal_type!r}."
@@ -93,7 +102,7 @@ def check_entry(
             f"{format_amount(credits)} differ by {format_amount(difference)} {currency}.",
             difference=format_amount(difference),
         )
-    return _accounts_of(organization_id, journal_type, currency, lines), debits
+    return _accounts_of(organization_id, journal_type, currency, lines, known or {}), debits
 
 
 def _check_line(number: int, line: LineInput, currency: str, journal_type: str) -> None:
@@ -116,15 +125,21 @@ def _check_line(number: int, line: LineInput, currency: str, journal_type: str) 
 
 
 def _accounts_of(
-    organization_id: str, journal_type: str, currency: str, lines: Sequence[LineInput]
+    organization_id: str,
+    journal_type: str,
+    currency: str,
+    lines: Sequence[LineInput],
+    known: dict[str, Account],
 ) -> dict[str, Account]:
     wanted = {canonical_id(line.account_id) for line in lines}
-    found = {
-        str(account.id): account
-        for account in Account.objects.filter(
-            organization_id=organization_id, id__in=_valid_ids(wanted)
-        )
-    }
+    found = {key: known[key] for key in wanted if key in known}
+    if len(found) < len(wanted):
+        found = {
+            str(account.id): account
+            for account in Account.objects.filter(
+                organization_id=organization_id, id__in=_valid_ids(wanted)
+            )
+        }
     missing = sorted(wanted - found.keys())
     if missing:
         raise reject(

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ledger.models import Account, AccountType, JournalEntry, JournalLine, JournalType
+from wanzo_common.api.serializers import ModelSerializer
 from wanzo_common.money import CurrencySerializerField, amount_serializer_field, format_amount
 
 ACCOUNT_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$"
@@ -79,7 +80,7 @@ class ReverseSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(ModelSerializer):
     account = serializers.UUIDField(source="account_id")
     account_code = serializers.CharField(source="account.code")
     account_name = serializers.CharField(source="account.name")
@@ -90,11 +91,11 @@ class LineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JournalEntrySerializer(serializers.ModelSerializer):
+class JournalEntrySerializer(ModelSerializer):
     reference = serializers.CharField(source="source_reference", allow_null=True)
     reversed_by = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
-    lines = LineSerializer(many=True)
+    lines = serializers.SerializerMethodField()
 
     class Meta:
         model = JournalEntry
@@ -107,13 +108,25 @@ class JournalEntrySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.UUIDField(allow_null=True))
     def get_reversed_by(self, entry: JournalEntry) -> str | None:
+        if hasattr(entry, "posted_lines"):  # just posted (entry_post): nothing reverses it yet
+            return None
         reversal = getattr(entry, "reversed_by", None)
         return str(reversal.id) if reversal is not None else None
 
     @extend_schema_field(OpenApiTypes.DECIMAL)
     def get_total(self, entry: JournalEntry) -> str:
         """The sum of the debits (equal to the sum of the credits)."""
-        return format_amount(sum((line.debit for line in entry.lines.all()), Decimal(0)))
+        return format_amount(sum((line.debit for line in _lines(entry)), Decimal(0)))
+
+    @extend_schema_field(LineSerializer(many=True))
+    def get_lines(self, entry: JournalEntry) -> list:
+        return LineSerializer(_lines(entry), many=True).data
+
+
+def _lines(entry: JournalEntry):
+    """The lines entry_post just wrote, or the stored ones (prefetched by the selectors)."""
+    posted = getattr(entry, "posted_lines", None)
+    return posted if posted is not None else entry.lines.all()
 
 
 class BalanceQuerySerializer(serializers.Serializer):

@@ -77,6 +77,8 @@ def entry_post(
     created_by: str = "",
     reversal_of: JournalEntry | None = None,
     role: str | None = None,
+    accounts: Sequence[Account] = (),
+    savepoint: bool = True,
 ) -> tuple[JournalEntry, bool]:
     """Post a balanced entry atomically; ``(entry, created)``.
 
@@ -84,6 +86,12 @@ def entry_post(
     source and reference is returned with ``created=False`` and nothing is written; the same
     reference with a different entry is refused (:class:`ledger.errors.ReferenceReused`, 422).
     ``role`` is the caller's (None for events): clerks keep off the reserved journals.
+    ``accounts``: the lines' accounts if the caller has read them (no second read). A new
+    entry comes back with the lines it posted as ``posted_lines``: answering needs no re-read.
+
+    ``savepoint=False``: inside a caller's transaction that is retried as a whole when it fails
+    (a consumer's batch), the posting takes no savepoint (two statements fewer); a concurrent
+    posting of the same reference then fails that transaction, whose retry finds the entry.
     """
     check_may_post(role=role, journal_type=journal_type)
     fingerprint = ""  # what the reference stands for: only an entry with one needs it
@@ -97,12 +105,12 @@ def entry_post(
             return check_replay(existing, fingerprint), False
     date = date or timezone.localdate()
     check_period_open(organization_id=organization_id, date=date, journal_type=journal_type)
-    chart_ensure_default(organization_id=organization_id)
     accounts, total = check_entry(
-        organization_id=organization_id, journal_type=journal_type, currency=currency, lines=lines
-    )
+        organization_id=organization_id, journal_type=journal_type, currency=currency,
+        lines=lines, known={str(account.id): account for account in accounts},
+    )  # fmt: skip
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             entry = JournalEntry.objects.create(
                 organization_id=organization_id,
                 journal_type=journal_type,
@@ -115,7 +123,7 @@ def entry_post(
                 created_by=created_by,
                 fingerprint=fingerprint,
             )
-            JournalLine.objects.bulk_create(
+            entry.posted_lines = JournalLine.objects.bulk_create(
                 JournalLine(
                     entry=entry,
                     account=accounts[canonical_id(line.account_id)],
@@ -126,6 +134,8 @@ def entry_post(
                 for line in lines
             )
     except IntegrityError:
+        if not savepoint and transaction.get_connection().in_atomic_block:
+            raise  # the caller's transaction is lost: its retry finds the other posting
         # The same source reference posted concurrently: the other posting won.
         existing = source_reference and _posted_from(organization_id, source, source_reference)
         if not existing:

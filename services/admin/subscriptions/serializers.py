@@ -5,6 +5,7 @@ from __future__ import annotations
 from directory.serializers import EXTERNAL_ID
 from rest_framework import serializers
 
+from wanzo_common.api.serializers import ModelSerializer
 from wanzo_common.money import DECIMAL_PLACES, MAX_DIGITS
 
 from .models import Plan, PlanCode, Subscription, SubscriptionStatus
@@ -17,7 +18,7 @@ class PlanSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SubscriptionSerializer(serializers.ModelSerializer):
+class SubscriptionSerializer(ModelSerializer):
     organization_id = serializers.CharField(read_only=True)
     plan = serializers.CharField(source="plan_id", read_only=True)
     amount = serializers.DecimalField(

@@ -12,16 +12,31 @@ from wanzo_common.api.exceptions import Conflict
 
 
 def member_record(*, user_id: str, organization_id: str | None) -> None:
-    """Remember that ``user_id`` acts for ``organization_id`` (idempotent; none: nothing)."""
+    """Remember that ``user_id`` acts for ``organization_id`` (idempotent; none: nothing).
+
+    Called with every sale: a pair this process saw committed costs no statement, a new one a
+    single ``INSERT ... ON CONFLICT DO NOTHING`` (members are never removed, so a pair once
+    stored stays true).
+    """
     if not organization_id:
         return
-    if Member.objects.filter(organization_id=organization_id, user_id=user_id).exists():
+    key = (organization_id, user_id)
+    if key in _known_members:
         return
-    try:
-        with transaction.atomic():
-            Member.objects.create(organization_id=organization_id, user_id=user_id)
-    except IntegrityError:  # recorded meanwhile by a concurrent request: the same outcome
-        pass
+    Member.objects.bulk_create(
+        [Member(organization_id=organization_id, user_id=user_id)], ignore_conflicts=True
+    )
+    transaction.on_commit(lambda: _remember_member(key))
+
+
+_known_members: set[tuple[str, str]] = set()
+KNOWN_MEMBERS_MAX = 100_000  # ~20 MB at most; then the set starts over
+
+
+def _remember_member(key: tuple[str, str]) -> None:
+    if len(_known_members) >= KNOWN_MEMBERS_MAX:
+        _known_members.clear()
+    _known_members.add(key)
 
 
 def token_fingerprint(token: str) -> str:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from push.models import Notification, Result
 from push.providers import PushMessage, PushResult, get_provider
+from wanzo_common.events.registry import current_delivery
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,12 @@ def notification_send(
     if event_id and Notification.objects.filter(user_id=user_id, event_id=event_id).exists():
         return None
     targets = device_ids_active_for_user(user_id=user_id) if device_ids is None else device_ids
+    # In a consumer's batch, which is retried as a whole when it fails (ADR 0006), no
+    # savepoint: a concurrent notification of the same event fails the batch, and its retry
+    # finds the notification. A direct caller keeps one, to answer that race with None.
+    batch = current_delivery() is not None and transaction.get_connection().in_atomic_block
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=not batch):
             notification = Notification.objects.create(
                 user_id=user_id,
                 organization_id=organization_id,
@@ -57,6 +62,8 @@ def notification_send(
                 devices_targeted=len(targets),
             )
     except IntegrityError:  # the same event, notified concurrently
+        if batch:
+            raise
         return None
     transaction.on_commit(
         partial(notification_deliver, notification_id=str(notification.pk), device_ids=targets),

@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from sales.models import Sale, SaleStatus
+from wanzo_common.api.serializers import ModelSerializer
 from wanzo_common.money import (
     CurrencySerializerField,
     amount_serializer_field,
@@ -32,7 +33,7 @@ class SaleCreateSerializer(serializers.Serializer):
         return validate_amounts(attrs)
 
 
-class SaleSerializer(serializers.ModelSerializer):
+class SaleSerializer(ModelSerializer):
     amount = serializers.DecimalField(max_digits=20, decimal_places=4, read_only=True)
 
     class Meta:

@@ -44,16 +44,15 @@ def sale_record(
 ) -> tuple[Sale, bool]:
     """Record the sale and publish ``transaction.created`` in one transaction.
 
-    The same transaction id again returns the recorded sale if it is the same sale, and raises
+    The INSERT comes first: a new sale (the common case) costs no read; an id already recorded
+    (a phone's retry, or a concurrent request) fails on the unique key and is then read. The same
+    transaction id again returns the recorded sale if it is the same sale, and raises
     :class:`wanzo_common.idempotency.KeyReused` (422) if it is another one.
     """
     fingerprint = idempotency.fingerprint({
         "amount": amount, "currency": currency, "category": category, "date": date,
         "description": description,
     })  # fmt: skip
-    existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
-    if existing is not None:
-        return _same_sale(existing, fingerprint), False
     try:
         with transaction.atomic():
             sale = Sale.objects.create(
@@ -63,7 +62,7 @@ def sale_record(
             )  # fmt: skip
             member_record(user_id=user_id, organization_id=organization_id)
             publish("transaction.created", _created_payload(sale))
-    except IntegrityError:  # the same id recorded concurrently
+    except IntegrityError:  # the id is recorded already (earlier, or concurrently)
         existing = _existing(transaction_id=transaction_id, organization_id=organization_id)
         if existing is None:
             raise
@@ -71,7 +70,7 @@ def sale_record(
     return sale, True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nothing caught inside: a savepoint would only cost
 def sale_settle(
     *, transaction_id: str, succeeded: bool, event_id: str, reason: str = ""
 ) -> Sale | None:

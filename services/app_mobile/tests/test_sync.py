@@ -196,3 +196,103 @@ def test_input_quoted_in_errors_is_stored_safely(client):
     assert [r["status"] for r in results] == ["rejected", "duplicate"]
     assert "\x00" not in str(results[0]["errors"])
     assert len(str(results[0]["errors"])) < 1000
+
+
+# -- races: two requests on the same ids at once (PostgreSQL: real row locks) ----------------
+
+
+def _require_postgres() -> None:
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("WANZO_REQUIRE_POSTGRES") == "1":
+            pytest.fail("WANZO_REQUIRE_POSTGRES=1 but the database is not PostgreSQL")
+        pytest.skip("needs PostgreSQL's row locks")
+
+
+def _sync_while_another_transaction_holds(client, row_maker, *items) -> dict:
+    """Post a batch while another transaction has written (uncommitted) a row it collides with.
+
+    The batch's request runs in a thread; this transaction commits once that request waits
+    for it (PostgreSQL reports the wait), so the batch meets the row only on its INSERT.
+    """
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    answer: dict = {}
+
+    def post() -> None:
+        try:
+            answer["response"] = client.post("/api/sync/", {"items": list(items)}, format="json")
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        row_maker()
+        thread = threading.Thread(target=post)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # fresh within a transaction
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the batch never waited for the other transaction")
+    thread.join(30)
+    response = answer["response"]
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_record_created_concurrently_makes_the_create_a_conflict(client, org_id, user_id):
+    _require_postgres()
+    record_id = uuid.uuid4()
+    theirs = {"name": "Created elsewhere"}
+
+    def create_elsewhere() -> None:
+        SyncRecord.objects.create(
+            organization_id=org_id, data_type="customer", record_id=record_id,
+            payload=theirs, created_by=user_id, updated_by=user_id,
+        )  # fmt: skip
+
+    mine = customer("Created here", record_id=str(record_id))
+    also = item("product", payload={"name": "Rice", "price": "2.00", "currency": "USD"})
+    body = _sync_while_another_transaction_holds(client, create_elsewhere, mine, also)
+    first, second = body["results"]
+    assert first["status"] == "conflict"
+    assert first["server"]["payload"] == theirs
+    assert second["status"] == "applied"
+    assert SyncRecord.objects.get(record_id=record_id).payload == theirs
+    assert SyncOperation.objects.filter(organization_id=org_id).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_operation_processed_concurrently_is_a_duplicate(client, org_id, user_id):
+    _require_postgres()
+    mine = customer("Shop B")
+    stored = {"status": "applied", "record_id": str(uuid.uuid4()), "version": 1,
+              "errors": {}, "server": None}  # fmt: skip
+
+    def process_elsewhere() -> None:
+        SyncOperation.objects.create(
+            organization_id=org_id, client_id=mine["id"], user_id=user_id,
+            data_type="customer", operation="create", status="applied", result=stored,
+        )  # fmt: skip
+
+    body = _sync_while_another_transaction_holds(client, process_elsewhere, mine)
+    (result,) = body["results"]
+    assert result["status"] == "duplicate"
+    assert result["original_status"] == "applied"
+    assert result["record_id"] == stored["record_id"]
+    assert not SyncRecord.objects.filter(organization_id=org_id).exists()
