@@ -12,19 +12,25 @@ from __future__ import annotations
 import uuid
 
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
-
-from wanzo_common.api.authentication import ORGANIZATION_CLAIM, ROLE_CLAIM
+from wanzo_common.api.authentication import ORGANIZATION_CLAIM, ROLE_CLAIM, SESSION_CLAIM
+from wanzo_common.api.tokens import AccessToken
 
 
 def access_token(
-    *, user_id: str | None = None, role: str = "SME_OWNER", organization_id: str | None = None
+    *,
+    user_id: str | None = None,
+    role: str = "SME_OWNER",
+    organization_id: str | None = None,
+    session_id: str | None = None,
 ) -> str:
+    """An access token as auth issues them (``session_id``: the ``sid`` claim; a new one if
+    not given)."""
     token = AccessToken()
     token["user_id"] = user_id or str(uuid.uuid4())
     token[ROLE_CLAIM] = role
     if organization_id:
         token[ORGANIZATION_CLAIM] = organization_id
+    token[SESSION_CLAIM] = session_id or str(uuid.uuid4())
     return str(token)
 
 

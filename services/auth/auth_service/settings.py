@@ -41,6 +41,8 @@ WANZO_AUTH = {
 REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F821  (defined by build())
     "EXCEPTION_HANDLER": "identity.api_errors.exception_handler",
+    # The shared token check plus the caller's row here (active, not deleted).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["identity.authentication.UserJWTAuthentication"],
 }
 
 CELERY_BEAT_SCHEDULE = {  # noqa: F405
