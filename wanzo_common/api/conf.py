@@ -69,7 +69,7 @@ def api_settings(env: Env) -> dict[str, Any]:
     """``WANZO_API``: the settings of :data:`DEFAULTS`, from the environment."""
     default_lifetime = int(DEFAULTS["SESSION_LIFETIME"].total_seconds())
     return {
-        "PUBLIC_KEYS": public_keys(env),
+        "PUBLIC_KEYS": public_keys(env)[1:],  # the first is SIMPLE_JWT's VERIFYING_KEY
         "SESSION_LIFETIME": timedelta(seconds=env.int("JWT_SESSION_LIFETIME", default_lifetime)),
         "REVOCATION_CACHE_SECONDS": float(
             env.str("JWT_REVOCATION_CACHE_SECONDS", str(DEFAULTS["REVOCATION_CACHE_SECONDS"]))
