@@ -106,10 +106,10 @@ class RevocationContract:
         assert not self.refused(other)
 
     def test_a_reactivation_refuses_nothing(self, db, events_outbox):
-        user = str(uuid.uuid4())
-        self.deliver(events_outbox, "user.status_changed", userId=user, newStatus="active",
-                     previousStatus="inactive")  # fmt: skip
-        assert not self.refused(self.client(user))
+        user = self.client(str(uuid.uuid4()))
+        self.deliver(events_outbox, "user.status_changed", userId=user.user_id,
+                     newStatus="active", previousStatus="inactive")  # fmt: skip
+        assert not self.refused(user)
 
     def test_a_deletion_refuses_the_users_earlier_tokens(self, db, events_outbox):
         user = self.client(str(uuid.uuid4()))
