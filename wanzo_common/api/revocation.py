@@ -16,18 +16,19 @@ older than ``WANZO_API["REVOCATION_CACHE_SECONDS"]``: a request costs a dictiona
 one small query at most every quarter of a second per process. A write in this process drops
 its copy at once. ADR 0013 says why per service, and what it costs.
 
-Token times (``iat``) are whole seconds. ``not_before`` is too, rounded by the writer: up for a
-deactivation (a token issued in the same second is refused as well), down for a password
-change (the pair issued with the new password, in the same second, stays valid).
+The instant is the event's time: the admin's decision, the password change, the logout. auth
+issues its tokens with ``iat`` to the microsecond (RFC 7519 allows fractions), so the pair
+issued right after a password change, or at a login right after a reactivation, is never taken
+for an earlier one. The tokens auth issued between the admin's decision and its own applying it
+are ended by auth as sessions (``auth.session_revoked``).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -41,18 +42,11 @@ __all__ = [
     "revocations_prune",
     "session_revoke",
     "user_revoke",
-    "whole_second",
 ]
 
 SESSION_CLAIM = "sid"
 # Beyond the access-token lifetime, for clocks a little apart: rows live this much longer.
 CLOCK_MARGIN = timedelta(seconds=60)
-
-
-def whole_second(moment: datetime, *, up: bool) -> datetime:
-    """``moment`` rounded to a whole second, up or down (token times are whole seconds)."""
-    epoch = moment.timestamp()
-    return datetime.fromtimestamp(math.ceil(epoch) if up else math.floor(epoch), tz=UTC)
 
 
 def user_revoke(*, user_id: str, not_before: datetime) -> None:

@@ -36,8 +36,8 @@ def access_token(
     """An access token as auth issues them (``session_id``: the ``sid`` claim; a new one if
     not given; ``issued_at``: its ``iat``, now if not given)."""
     token = AccessToken()
-    if issued_at is not None:
-        token.set_iat(at_time=issued_at)
+    # To the microsecond, as auth issues them (revocations compare instants).
+    token["iat"] = (issued_at or token.current_time).timestamp()
     token["user_id"] = user_id or str(uuid.uuid4())
     token[ROLE_CLAIM] = role
     if organization_id:
@@ -76,7 +76,8 @@ class RevocationContract:
     organization_id: str | None = "6c1f7e7e-0000-4000-8000-0000000000aa"
 
     def client(self, user_id: str, **claims) -> APIClient:
-        """A client whose token is minted now (``user_id`` kept on it for the event)."""
+        """A client with a token issued a second ago (``user_id`` kept on it for the event)."""
+        claims.setdefault("issued_at", timezone.now() - timedelta(seconds=1))
         client = api_client(
             user_id=user_id, role=self.role, organization_id=self.organization_id, **claims
         )
@@ -118,10 +119,11 @@ class RevocationContract:
 
     def test_a_password_change_refuses_earlier_tokens_not_the_new_pair(self, db, events_outbox):
         user = str(uuid.uuid4())
-        earlier = self.client(user, issued_at=timezone.now() - timedelta(seconds=30))
+        earlier = self.client(user)
         self.deliver(events_outbox, "auth.password_changed", userId=user, method="change")
         assert self.refused(earlier)
-        assert not self.refused(self.client(user))  # the pair issued with the new password
+        # The pair issued with the new password, after the change.
+        assert not self.refused(self.client(user, issued_at=timezone.now()))
 
     def test_an_ended_session_refuses_its_tokens_only(self, db, events_outbox):
         user, session = str(uuid.uuid4()), str(uuid.uuid4())

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -30,9 +31,10 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from wanzo_common.api.authentication import ORGANIZATION_CLAIM, ROLE_CLAIM, SESSION_CLAIM
 from wanzo_common.api.conf import app_settings
-from wanzo_common.api.revocation import session_revoke, user_revoke, whole_second
+from wanzo_common.api.revocation import session_revoke, user_revoke
 from wanzo_common.api.tokens import AccessToken, KeySetMixin
 
+from . import events
 from .models import User
 
 SESSION_START_CLAIM = "auth_time"
@@ -94,6 +96,9 @@ def token_pair_issue(
     refresh["exp"] = min(refresh["exp"], end)
     access = refresh.access_token
     access["exp"] = min(access["exp"], end)
+    # To the microsecond: a revocation at instant T refuses tokens issued before T, and never
+    # the pair issued just after it (a password change, a login after a reactivation).
+    refresh["iat"] = access["iat"] = refresh.current_time.timestamp()
     pair = TokenPair(access=str(access), refresh=str(refresh), session_id=refresh[SESSION_CLAIM])
     # Listed as simplejwt's for_user would, but with every claim (the session is read back
     # from the listed token when a reuse ends it).
@@ -125,16 +130,25 @@ def refresh_token_revoke(token: RefreshToken) -> bool:
     return created
 
 
-def user_tokens_revoke_all(*, user: User) -> int:
+def user_tokens_revoke_all(*, user: User, decided_at: datetime | None = None) -> int:
     """Blacklist every refresh token of ``user`` not blacklisted yet, and refuse here every
-    access token issued before this second; returns how many refresh tokens.
+    access token issued before now; returns how many refresh tokens.
 
-    Rounded down: a new pair issued right after (a password change) stays valid.
+    ``decided_at``: when another service decided it (the event's time), which the other
+    services take as the revocation's instant. Sessions to which auth issued tokens since then
+    (a refresh while the event was on its way) are ended everywhere (``auth.session_revoked``).
     """
-    pending = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    pending = list(OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True))
     rows = [BlacklistedToken(token=token) for token in pending]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
-    user_revoke(user_id=str(user.id), not_before=whole_second(timezone.now(), up=False))
+    user_revoke(user_id=str(user.id), not_before=timezone.now())
+    if decided_at is not None:
+        late = {_session_of(row.token) for row in pending if row.created_at >= decided_at}
+        for session_id in sorted(filter(None, late)):
+            session_revoke(session_id=session_id, not_before=timezone.now())
+            events.session_revoked(
+                user_id=str(user.id), session_id=session_id, reason="issued_after_revocation"
+            )
     return len(rows)
 
 
@@ -151,7 +165,7 @@ def session_tokens_revoke(*, user_id: str, session_id: str) -> int:
     rows = [BlacklistedToken(token=row) for row in live if _session_of(row.token) == session_id]
     BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
-        session_revoke(session_id=session_id, not_before=whole_second(timezone.now(), up=True))
+        session_revoke(session_id=session_id, not_before=timezone.now())
     return len(rows)
 
 

@@ -136,3 +136,15 @@ def test_a_shorter_session_lifetime_ends_running_sessions_at_their_next_refresh(
     with override_settings(WANZO_API={"SESSION_LIFETIME": timedelta(seconds=0)}):
         response = refresh(owner["refresh"])
     assert response.status_code == 401 and response.json()["code"] == "token_not_valid"
+
+
+def test_tokens_issued_while_a_deactivation_was_on_its_way_are_ended_everywhere(
+    owner, events_outbox
+):
+    publish("user.status_changed", {"userId": owner["user"]["id"], "newStatus": "inactive",
+                                    "previousStatus": "active"})  # fmt: skip
+    rotated = refresh(owner["refresh"]).json()  # auth has not applied the decision yet
+    events_outbox.deliver()
+    [ended] = assert_published("auth.session_revoked", reason="issued_after_revocation")
+    assert ended.data["sessionId"] == claims(rotated["refresh"])["sid"]
+    assert me(rotated["access"])[0] == 401

@@ -56,7 +56,7 @@ def user_status_apply(*, user_id: str, new_status: str, at: datetime) -> bool:
         user.status_changed_at = at
         user.save(update_fields=["is_active", "status_changed_at"])
         if not user.is_active:
-            revoked = user_tokens_revoke_all(user=user)
+            revoked = user_tokens_revoke_all(user=user, decided_at=at)
             logger.info("user %s deactivated, %d refresh token(s) revoked", user.id, revoked)
     return True
 
@@ -90,5 +90,5 @@ def user_delete_apply(*, user_id: str, at: datetime) -> bool:
         user.failed_login_count = 0
         user.locked_until = None
         user.save()
-        user_tokens_revoke_all(user=user)
+        user_tokens_revoke_all(user=user, decided_at=at)
     return True

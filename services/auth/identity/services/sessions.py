@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
-from wanzo_common.api.revocation import session_revoke, whole_second
+from wanzo_common.api.revocation import session_revoke
 from wanzo_common.api.roles import user_type_label
 
 from .. import events
@@ -194,9 +194,6 @@ def session_logout(*, refresh: str) -> None:
         if revoked:
             events.logout(user_id=str(token.get("user_id")), session_id=token.get(SESSION_CLAIM))
             if token.get(SESSION_CLAIM):  # its access tokens: refused here now, elsewhere by event
-                session_revoke(
-                    session_id=token[SESSION_CLAIM],
-                    not_before=whole_second(timezone.now(), up=True),
-                )
+                session_revoke(session_id=token[SESSION_CLAIM], not_before=timezone.now())
     if not revoked:
         raise _refuse_token(Reason.TOKEN_REVOKED)
