@@ -93,4 +93,6 @@ def test_the_shared_settings_have_no_fallback_key_with_debug_off(tmp_path, monke
     ports = ServicePorts(app=1, metrics=2, celery=3, events=0)
     assert build(service="x", base_dir=tmp_path, ports=ports)["SECRET_KEY"] == ""
     monkeypatch.setenv("DJANGO_SECRET_KEY", "from-the-environment")
-    assert build(service="x", base_dir=tmp_path, ports=ports)["SECRET_KEY"] == "from-the-environment"
+    assert (
+        build(service="x", base_dir=tmp_path, ports=ports)["SECRET_KEY"] == "from-the-environment"
+    )

@@ -41,11 +41,13 @@ def test_a_key_set_comes_from_several_pem_blocks_in_a_variable_or_a_file(tmp_pat
 
     first, second = generate_key_pair()[1], generate_key_pair()[1]
     both = first + second
-    assert read_keys(env(tmp_path, JWT_PUBLIC_KEYS=both.replace("\n", "\\n")), "JWT_PUBLIC_KEYS") == [
-        first.strip(), second.strip()
-    ]
+    assert read_keys(
+        env(tmp_path, JWT_PUBLIC_KEYS=both.replace("\n", "\\n")), "JWT_PUBLIC_KEYS"
+    ) == [first.strip(), second.strip()]
     (tmp_path / "keys.pem").write_text(both)
-    keys = public_keys(env(tmp_path, JWT_PUBLIC_KEY=first, JWT_PUBLIC_KEYS_FILE=str(tmp_path / "keys.pem")))
+    keys = public_keys(
+        env(tmp_path, JWT_PUBLIC_KEY=first, JWT_PUBLIC_KEYS_FILE=str(tmp_path / "keys.pem"))
+    )
     assert keys == [first, first.strip(), second.strip()]
     assert read_keys(env(tmp_path), "JWT_PUBLIC_KEYS") == []
 

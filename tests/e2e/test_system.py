@@ -145,9 +145,7 @@ def test_the_demo_gives_every_domain_metric_data(system):
         f"{service}:{name}"
         for service, names in DOMAIN_METRICS.items()
         for name in names
-        if not any(
-            value and sample[0] == name for sample, value in system.scrape(service).items()
-        )
+        if not any(value and sample[0] == name for sample, value in system.scrape(service).items())
     ]
     assert empty == [], "domain metrics with no non-zero sample on their metrics port"
 

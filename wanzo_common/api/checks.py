@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
 from wanzo_common.api.keys import key_id, load_public_key
 

@@ -38,6 +38,7 @@ from wanzo_common.api.conf import app_settings
 
 __all__ = [
     "SESSION_CLAIM",
+    "forget",
     "is_revoked",
     "revocations_prune",
     "session_revoke",

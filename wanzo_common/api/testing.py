@@ -19,8 +19,8 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.utils import timezone
-
 from rest_framework.test import APIClient
+
 from wanzo_common.api.authentication import ORGANIZATION_CLAIM, ROLE_CLAIM, SESSION_CLAIM
 from wanzo_common.api.tokens import AccessToken
 
@@ -47,7 +47,10 @@ def access_token(
 
 
 def api_client(
-    *, user_id: str | None = None, role: str = "SME_OWNER", organization_id: str | None = None,
+    *,
+    user_id: str | None = None,
+    role: str = "SME_OWNER",
+    organization_id: str | None = None,
     **claims,
 ) -> APIClient:
     """An :class:`APIClient` sending a fresh access token with these claims (and those of

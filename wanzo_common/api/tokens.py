@@ -41,7 +41,9 @@ class KeySetBackend(TokenBackend):
                 continue
             self.keys.setdefault(key_id(public), public)
         self.default_key = next(iter(self.keys.values()), None)
-        self.signing_kid = key_id(self.prepared_signing_key.public_key()) if self.signing_key else None
+        self.signing_kid = (
+            key_id(self.prepared_signing_key.public_key()) if self.signing_key else None
+        )
 
     def encode(self, payload: dict[str, Any]) -> str:
         jwt_payload = dict(payload)

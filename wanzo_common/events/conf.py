@@ -172,9 +172,7 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
         "REPLICATION_FACTOR": env.int("KAFKA_REPLICATION_FACTOR", None),
         "STATISTICS_INTERVAL_MS": env.int("KAFKA_STATISTICS_INTERVAL_MS", 15000),
         "OUTBOX": env.bool("EVENTS_OUTBOX", True),
-        "RELAY_INTERVAL": float(
-            env.str("EVENTS_RELAY_INTERVAL", str(DEFAULTS["RELAY_INTERVAL"]))
-        ),
+        "RELAY_INTERVAL": float(env.str("EVENTS_RELAY_INTERVAL", str(DEFAULTS["RELAY_INTERVAL"]))),
         "BATCH_SIZE": env.int("EVENTS_BATCH_SIZE", 50),
         "BATCH_MAX_WAIT_MS": env.int("EVENTS_BATCH_MAX_WAIT_MS", 0),
         "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),

@@ -3,7 +3,7 @@
 Driven by events (``user.status_changed``, ``user.role_changed``, ``user.deleted``). Each change
 is applied once and in order: the event's time is kept on the user, and an event no newer than
 the last one applied changes nothing (a redelivery, or an older event arriving late).
-Deactivating revokes every refresh token at once; access tokens lapse within their lifetime.
+Deactivating revokes every refresh token and refuses earlier access tokens at once.
 """
 
 from __future__ import annotations
