@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from wanzo_common.api.keys import with_test_keys
+from wanzo_common.api.keys import throwaway_secret_key, with_test_keys
 from wanzo_common.ports import ServicePorts
 from wanzo_common.settings import build
 
@@ -29,3 +29,6 @@ REST_FRAMEWORK = {  # noqa: F821
     ],
 }
 SIMPLE_JWT = with_test_keys(SIMPLE_JWT)  # noqa: F821
+SECRET_KEY = throwaway_secret_key()  # no fallback with DEBUG off (wanzo_api.E008)
+# Revocations read on every request: no process copy outlives a test's rolled-back rows.
+WANZO_API = {**WANZO_API, "REVOCATION_CACHE_SECONDS": 0}  # noqa: F821

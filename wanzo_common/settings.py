@@ -15,7 +15,7 @@ from typing import Any
 
 import dj_database_url
 
-from wanzo_common.api.conf import jwt_settings
+from wanzo_common.api.conf import api_settings, jwt_settings
 from wanzo_common.env import Env
 from wanzo_common.events.conf import BEAT_SCHEDULE as EVENTS_BEAT_SCHEDULE
 from wanzo_common.events.conf import events_settings
@@ -99,10 +99,9 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
     # no exporter. Domain metrics are still counted, in memory.
     monitored = env.bool("MONITORING_ENABLED", True)
     broker_url = env.str("CELERY_BROKER_URL")
-    secret_key = env.str("DJANGO_SECRET_KEY")
-    if secret_key is None:
-        # A throwaway key: fine for tests and a first `make up`, refused by the deploy check.
-        secret_key = "insecure-dev-key-" + service
+    # No fallback outside DEBUG: an empty key is the system check error wanzo_api.E008 (`make
+    # up` writes a generated key to each service's .env; test settings set their own).
+    secret_key = env.str("DJANGO_SECRET_KEY", "insecure-dev-key-" + service if debug else "")
     return {
         "SERVICE_NAME": service,
         "BASE_DIR": base_dir,
@@ -146,6 +145,7 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
         },
         "SIMPLE_JWT": jwt_settings(env),
+        "WANZO_API": api_settings(env),
         "SPECTACULAR_SETTINGS": {
             "TITLE": f"Wanzo {service} API",
             "VERSION": "1.0.0",

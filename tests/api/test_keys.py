@@ -33,3 +33,29 @@ def test_the_dev_pair_is_made_once(tmp_path):
     first = [path.read_text() for path in write_dev_key_pair(tmp_path)]
     again = [path.read_text() for path in write_dev_key_pair(tmp_path)]
     assert first == again
+
+
+def test_a_key_set_comes_from_several_pem_blocks_in_a_variable_or_a_file(tmp_path):
+    from wanzo_common.api.conf import public_keys
+    from wanzo_common.api.keys import read_keys
+
+    first, second = generate_key_pair()[1], generate_key_pair()[1]
+    both = first + second
+    assert read_keys(
+        env(tmp_path, JWT_PUBLIC_KEYS=both.replace("\n", "\\n")), "JWT_PUBLIC_KEYS"
+    ) == [first.strip(), second.strip()]
+    (tmp_path / "keys.pem").write_text(both)
+    keys = public_keys(
+        env(tmp_path, JWT_PUBLIC_KEY=first, JWT_PUBLIC_KEYS_FILE=str(tmp_path / "keys.pem"))
+    )
+    assert keys == [first, first.strip(), second.strip()]
+    assert read_keys(env(tmp_path), "JWT_PUBLIC_KEYS") == []
+
+
+def test_the_settings_split_the_set_into_the_first_key_and_the_others(tmp_path):
+    from wanzo_common.api.conf import api_settings, jwt_settings
+
+    first, second = generate_key_pair()[1], generate_key_pair()[1]
+    values = env(tmp_path, JWT_PUBLIC_KEY=first, JWT_PUBLIC_KEYS=second)
+    assert jwt_settings(values)["VERIFYING_KEY"] == first
+    assert api_settings(values)["PUBLIC_KEYS"] == [second.strip()]

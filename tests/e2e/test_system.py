@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from wanzo_common.devserver import sandbox as harness
 from wanzo_common.devserver.clients import Api, Member
@@ -173,9 +175,7 @@ def test_the_demo_gives_every_domain_metric_data(system):
         f"{service}:{name}"
         for service, names in DOMAIN_METRICS.items()
         for name in names
-        if not any(
-            value and sample[0] == name for sample, value in system.scrape(service).items()
-        )
+        if not any(value and sample[0] == name for sample, value in system.scrape(service).items())
     ]
     assert empty == [], "domain metrics with no non-zero sample on their metrics port"
 
@@ -188,6 +188,55 @@ def test_the_demo_gives_every_domain_metric_data(system):
     assert any(
         value for (name, _), value in system.scrape("auth").items() if name == "active_users"
     )
+
+
+REVOCATION_PROBES = {  # an authenticated GET per service: any answer but 401 until revoked
+    "auth": "/api/auth/me/",
+    "admin": "/api/users/",
+    "accounting": "/api/accounts/",
+    "app_mobile": "/api/sales/",
+}
+
+
+def test_a_deactivation_reaches_every_service_and_the_delay_is_printed(system, api, admin):
+    victim = Member("kiza@revoked-shop.wanzo.test", secrets.token_urlsafe(12))
+    SECRETS_SEEN.extend([victim.email, victim.password])
+    api.register(victim, organization="Revoked Shop", first="Kiza", last="M")
+    SECRETS_SEEN.extend([victim.access, victim.refresh])
+    eventually(lambda: api.directory_user(admin, victim.user_id), "admin knows the user")
+
+    def status(service: str, http: requests.Session) -> int:
+        url = system.url(service, REVOCATION_PROBES[service])
+        headers = {"Authorization": f"Bearer {victim.access}"}
+        return http.get(url, headers=headers, timeout=10).status_code
+
+    assert all(status(service, api.http) != 401 for service in REVOCATION_PROBES)
+
+    def first_401(service: str) -> float | None:
+        """Seconds from ``started`` to this service's first 401 (one thread per service, so
+        a slow answer of one service does not delay the others' figures)."""
+        http = requests.Session()  # one per thread
+        http.trust_env = False
+        while time.monotonic() - started < 60:
+            if status(service, http) == 401:
+                return time.monotonic() - started
+            time.sleep(0.01)
+        return None
+
+    started = time.monotonic()  # from the admin's request (its commit publishes the event)
+    with ThreadPoolExecutor(len(REVOCATION_PROBES)) as pool:
+        futures = {service: pool.submit(first_401, service) for service in REVOCATION_PROBES}
+        answered = time.monotonic()
+        api.deactivate(admin, victim.user_id)
+        answered = time.monotonic() - answered
+        delays = {service: future.result() for service, future in futures.items()}
+    transport = "Apache Kafka" if system.env.get("KAFKA_BROKERS") else "dev broker"
+    print(f"\nrevocation delay ({transport}), admin's deactivation to the first 401 "
+          f"(the admin's request took {answered * 1000:.0f} ms):")  # fmt: skip
+    for service in REVOCATION_PROBES:
+        shown = "no 401 in 60 s" if delays[service] is None else f"{delays[service] * 1000:.0f} ms"
+        print(f"  {service:<11} {shown}")
+    assert None not in delays.values(), "a service kept accepting the token"
 
 
 def test_no_personal_data_or_secret_in_any_log_line(system):

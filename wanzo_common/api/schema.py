@@ -10,3 +10,4 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 class WanzoJWTScheme(SimpleJWTScheme):
     target_class = "wanzo_common.api.authentication.JWTAuthentication"
     name = "jwtAuth"
+    match_subclasses = True  # the auth service's own check extends it

@@ -151,8 +151,11 @@ class Demo:
         self.api.change_plan(self.admin, tenant.subscription_id, tenant.plan)
 
     def user_lifecycle(self, tenant: Tenant) -> None:
-        """The clerk is deactivated (tokens revoked, a last notification) and comes back."""
+        """The clerk is deactivated (tokens revoked everywhere, a last notification) and comes
+        back once auth has applied it: a session auth opened between the admin's decision and
+        its applying it would be ended (ADR 0013), as an admin's second click should wait."""
         self.api.deactivate(self.admin, tenant.user.user_id)
+        self._until_refused(tenant.user)
         self.api.reactivate(self.admin, tenant.user.user_id)
         deadline = time.monotonic() + 15
         while True:  # auth applies the reactivation when its consumer gets to it
@@ -160,10 +163,22 @@ class Demo:
                 self.api.login(tenant.user)
                 return
             except ApiError as exc:
-                # 401 until auth's consumer has applied the reactivation
-                if exc.status != 401 or time.monotonic() > deadline:
+                # 401 or 403 until auth's consumer has applied the reactivation
+                if exc.status not in (401, 403) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.3)
+
+    def _until_refused(self, member: Member, *, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self.api.call("auth", "GET", "/api/auth/me/", member=member)
+            except ApiError as exc:
+                if exc.status in (401, 403):
+                    return
+                raise
+            time.sleep(0.1)
+        raise ApiError("GET", "/api/auth/me/", 200, "the deactivation never reached auth")
 
     def configure(self, tenant: Tenant) -> None:
         hour = self.rng.randint(0, 23)

@@ -1,4 +1,4 @@
-"""The catalogue: the 19 event types of the five families, with schemas and examples.
+"""The catalogue: the 20 event types of the five families, with schemas and examples.
 
 Field names follow the system we replace (camelCase: ``userId``, ``previousStatus``...), so its
 consumers recognise them. Conventions: ids are strings; timestamps are UTC ISO-8601 ending in
@@ -253,6 +253,20 @@ define(
     required={"userId": ID, "method": {"enum": ["change", "reset", "admin_reset"]}},
     optional={"changedBy": ID, "timestamp": TIMESTAMP},
     example={"userId": "usr_01HZX3", "method": "reset", "timestamp": T},
+)
+define(
+    "auth.session_revoked",
+    subject="userId",
+    description="auth ended a session before its time (a rotated refresh token was used "
+    "again): every token of the session is refused.",
+    required={"userId": ID, "sessionId": ID},
+    optional={"reason": {"type": "string", "maxLength": 64}, "timestamp": TIMESTAMP},
+    example={
+        "userId": "usr_01HZX3",
+        "sessionId": "ses_9f2",
+        "reason": "refresh_token_reuse",
+        "timestamp": T,
+    },
 )
 
 # --- subscriptions (topic wanzo.subscriptions); keyed by the subscribing entity -------------

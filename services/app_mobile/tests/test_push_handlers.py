@@ -89,7 +89,8 @@ def test_deactivated_user_is_told_then_their_devices_stop(client, user_id, deliv
         deliver("user.status_changed", data)
     assert len(push_outbox) == 2  # the last message reached both phones
     assert Device.objects.filter(user_id=user_id, active=True).count() == 0
-    assert client.get("/api/notifications/?type=account").json()["count"] == 1
+    assert Notification.objects.filter(user_id=user_id, notification_type="account").count() == 1
+    assert client.get("/api/notifications/").status_code == 401  # and their token is revoked
 
 
 def test_reactivation_notifies_and_keeps_devices(client, user_id, deliver):

@@ -98,6 +98,8 @@ REST_FRAMEWORK = {  # noqa: F405
     # Proxies in front of the service whose X-Forwarded-For is trusted: 0 means REMOTE_ADDR is
     # the client (a client's own X-Forwarded-For never picks its throttle bucket).
     "NUM_PROXIES": _env.int("AUTH_TRUSTED_PROXIES", 0),
+    # The shared token check plus the caller's row here (active, not deleted).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["identity.authentication.UserJWTAuthentication"],
 }
 
 CELERY_BEAT_SCHEDULE = {  # noqa: F405

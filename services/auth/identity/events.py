@@ -91,6 +91,13 @@ def logout(*, user_id: str, session_id: str | None) -> None:
     publish("auth.logout", data)
 
 
+def session_revoked(*, user_id: str, session_id: str, reason: str) -> None:
+    publish(
+        "auth.session_revoked",
+        {"userId": user_id, "sessionId": session_id, "reason": reason, "timestamp": _now()},
+    )
+
+
 def password_changed(user: User, *, changed_by: str, method: str = "change") -> None:
     """``method``: ``change`` (the old password given) or ``reset`` (a token from an e-mail)."""
     publish(

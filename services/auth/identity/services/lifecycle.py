@@ -3,7 +3,7 @@
 Driven by events (``user.status_changed``, ``user.role_changed``, ``user.deleted``). Each change
 is applied once and in order: the event's time is kept on the user, and an event no newer than
 the last one applied changes nothing (a redelivery, or an older event arriving late).
-Deactivating revokes every refresh token at once; access tokens lapse within their lifetime.
+Deactivating revokes every refresh token and refuses earlier access tokens at once.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def user_status_apply(*, user_id: str, new_status: str, at: datetime) -> bool:
         user.status_changed_at = at
         user.save(update_fields=["is_active", "status_changed_at"])
         if not user.is_active:
-            revoked = user_tokens_revoke_all(user=user)
+            revoked = user_tokens_revoke_all(user=user, decided_at=at)
             logger.info("user %s deactivated, %d refresh token(s) revoked", user.id, revoked)
     return True
 
@@ -91,5 +91,5 @@ def user_delete_apply(*, user_id: str, at: datetime) -> bool:
         user.is_active = False
         user.deleted_at = at
         user.save()
-        user_tokens_revoke_all(user=user)
+        user_tokens_revoke_all(user=user, decided_at=at)
     return True

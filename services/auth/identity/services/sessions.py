@@ -1,5 +1,10 @@
 """Sessions: log in with a password, rotate a refresh token, log out.
 
+A session ends at logout, ``SESSION_LIFETIME`` after its login, or as soon as one of its
+rotated refresh tokens is used again (RFC 9700 §4.14.2: the thief or the victim holds the newer
+token, and auth cannot tell which): every refresh token of the session is revoked and
+``auth.session_revoked`` tells the other services to refuse its access tokens.
+
 Every refused attempt is recorded before it is raised: the lockout counter
 (:mod:`identity.throttling`, per address and client), the ``auth.login_failed`` event (with the
 true reason) and ``auth_failures_total``. The client sees one answer for an unknown address, a
@@ -17,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 
+from wanzo_common.api.revocation import session_revoke
 from wanzo_common.api.roles import user_type_label
 
 from .. import events
@@ -26,11 +32,14 @@ from ..selectors import user_get, user_get_by_email
 from ..throttling import login_failure_record, login_success_record, login_wait
 from ..tokens import (
     SESSION_CLAIM,
+    SESSION_START_CLAIM,
     RevokedTokenError,
     TokenPair,
     WanzoRefreshToken,
     refresh_token_parse,
     refresh_token_revoke,
+    session_end,
+    session_tokens_revoke,
     token_pair_issue,
 )
 
@@ -147,10 +156,12 @@ def _login_accept(user: User) -> TokenPair:
     return pair
 
 
-def _verified_refresh(raw: str) -> WanzoRefreshToken:
+def _verified_refresh(raw: str, *, reuse_ends_session: bool = False) -> WanzoRefreshToken:
     try:
         return refresh_token_parse(raw)
-    except RevokedTokenError:
+    except RevokedTokenError as exc:
+        if reuse_ends_session:
+            _session_reuse(exc.payload)
         reason = Reason.TOKEN_REVOKED
     except TokenError:
         reason = Reason.TOKEN_INVALID
@@ -169,27 +180,49 @@ def session_refresh(*, refresh: str) -> TokenPair:
     Claims come from the database, so a changed role is in the new access token; a
     deactivated user gets nothing even if a refresh token of theirs escaped revocation.
     """
-    token = _verified_refresh(refresh)
+    token = _verified_refresh(refresh, reuse_ends_session=True)
     user = user_get(user_id=token.get("user_id"))
     if user is None:
         raise _refuse_token(Reason.TOKEN_INVALID)
     if not user.is_active:
         raise _refuse_token(Reason.ACCOUNT_DISABLED)
+    if session_end(token) <= timezone.now().timestamp():  # tokens are capped; a shorter setting
+        raise _refuse_token(Reason.TOKEN_INVALID)
     with transaction.atomic():
         rotated = refresh_token_revoke(token)
         if rotated:
-            pair = token_pair_issue(user=user, session_id=token.get(SESSION_CLAIM))
+            pair = token_pair_issue(
+                user=user,
+                session_id=token.get(SESSION_CLAIM),
+                session_started=token.get(SESSION_START_CLAIM, token.get("iat")),
+            )
     if not rotated:  # used twice: another request rotated it first
+        _session_reuse(token.payload)
         raise _refuse_token(Reason.TOKEN_REVOKED)
     return pair
 
 
+def _session_reuse(claims: dict) -> None:
+    """A rotated refresh token came back: end its session (once) and tell every service."""
+    user_id, session_id = str(claims.get("user_id")), claims.get(SESSION_CLAIM)
+    if not session_id:
+        return
+    with transaction.atomic():
+        if session_tokens_revoke(user_id=user_id, session_id=session_id):
+            events.session_revoked(
+                user_id=user_id, session_id=session_id, reason="refresh_token_reuse"
+            )
+
+
 def session_logout(*, refresh: str) -> None:
-    """Revoke the session's refresh token; its access token expires on its own (minutes)."""
+    """Revoke the session's refresh token and its access tokens (here now, elsewhere on
+    ``auth.logout``)."""
     token = _verified_refresh(refresh)
     with transaction.atomic():
         revoked = refresh_token_revoke(token)
         if revoked:
             events.logout(user_id=str(token.get("user_id")), session_id=token.get(SESSION_CLAIM))
+            if token.get(SESSION_CLAIM):  # its access tokens: refused here now, elsewhere by event
+                session_revoke(session_id=token[SESSION_CLAIM], not_before=timezone.now())
     if not revoked:
         raise _refuse_token(Reason.TOKEN_REVOKED)
