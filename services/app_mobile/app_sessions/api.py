@@ -12,9 +12,6 @@ from rest_framework.views import APIView
 from app_sessions import selectors, services
 from app_sessions.serializers import AppSessionSerializer, AppSessionStartSerializer
 
-# The auth session a token belongs to (auth's ``identity.tokens.SESSION_CLAIM``).
-SESSION_CLAIM = "sid"
-
 
 class AppSessionListStartView(generics.ListAPIView):
     serializer_class = AppSessionSerializer
@@ -30,7 +27,7 @@ class AppSessionListStartView(generics.ListAPIView):
             user_id=str(request.user.id),
             organization_id=request.user.organization_id,
             user_type=request.user.user_type,
-            auth_session_id=str(request.user.token.get(SESSION_CLAIM) or "")[:200],
+            auth_session_id=(request.user.session_id or "")[:200],
             **incoming.validated_data,
         )
         return Response(AppSessionSerializer(session).data, status=status.HTTP_201_CREATED)

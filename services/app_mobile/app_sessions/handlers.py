@@ -1,4 +1,4 @@
-"""Events in: ``auth.logout`` ends the app sessions of the session that signed out."""
+"""Events in: ``auth.logout`` and ``auth.session_revoked`` end the app sessions of that session."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from wanzo_common.events import handler
 
 
 @handler("auth.logout")
+@handler("auth.session_revoked")
 def on_logout(event) -> None:
     """``sessionId`` is the token's ``sid``; without it, every open session of the user ends."""
     app_sessions_end_for_logout(

@@ -104,3 +104,15 @@ def test_logout_is_consumed_by_this_service(events_outbox):
     publish("auth.logout", {"userId": str(uuid.uuid4())})
     stats = events_outbox.deliver()
     assert stats["handled"] == 1
+
+
+def test_a_revoked_session_ends_its_apps_too(user_id, org_id, deliver):
+    """``auth.session_revoked`` (a refresh token reused, ADR 0013) ends the apps like a logout."""
+    sid = str(uuid.uuid4())
+    mine, other_device = start(phone(user_id, org_id, sid)), start(phone(user_id, org_id, None))
+    deliver(
+        "auth.session_revoked",
+        {"userId": user_id, "sessionId": sid, "reason": "refresh_token_reuse",
+         "timestamp": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )  # fmt: skip
+    assert ended(mine) and ended(other_device)  # a session without sid may be the revoked one
