@@ -1,8 +1,9 @@
 """The two things ``manage_all.py`` does: a manage.py command in every service, and ``up``.
 
 ``up`` checks and writes everything first (``.env`` files, ports), migrates, then starts in
-stages (the broker, then the services), announces the URLs once every ``/healthz`` answers, and
-runs until a stop is asked for (exit status 0) or a process dies on its own (exit status 1).
+stages (the broker, then each service's roles: server, worker, relay, beat), announces the URLs
+once every ``/healthz`` answers, and runs until a stop is asked for (exit status 0) or a process
+dies on its own (exit status 1).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
         service: resolve_ports(service, env=Env(root / "services" / service / ".env"))
         for service in opts.services
     }
-    check_ports(ports, events=opts.events)
+    check_ports(ports, kinds=topology.port_kinds())
     return ports
 
 
