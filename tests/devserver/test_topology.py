@@ -51,6 +51,8 @@ def test_by_default_each_service_runs_the_roles_of_compose(tmp_path, monkeypatch
         worker = specs[1]
         assert worker.argv[1:6] == ["-m", "celery", "-A", f"{service}_service", "worker"]
         assert "--events-consumer" in worker.argv
+        # Signalled as Docker signals PID 1: the main process stops its pool itself.
+        assert worker.signal_leader and not specs[0].signal_leader
         assert worker.argv[worker.argv.index("--concurrency") + 1] == "1"
         assert worker.env["CELERY_PROMETHEUS_PORT"] == str(ports.celery)
         folder = tmp_path / "var" / "celery" / service / "broker"

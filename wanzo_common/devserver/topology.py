@@ -166,6 +166,7 @@ class Topology:
     ) -> ProcessSpec:
         spec = self.manage_py(service, [], name=name, extra_env=extra)
         spec.argv = [sys.executable, "-m", "celery", "-A", f"{service}_service", *args]
+        spec.signal_leader = True
         return spec
 
     def worker(self, service: str, ports: ServicePorts, extra: Mapping[str, str]) -> ProcessSpec:
