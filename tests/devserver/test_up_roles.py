@@ -1,7 +1,8 @@
 """``manage_all.py up`` runs the production roles: a Celery worker hosting the consumer, beat.
 
-One service (admin) brought up as a newcomer would, with no Celery broker configured: its worker
-must consume the service's announcement (the handled-events counter moves on the worker's
+One service (admin) brought up as a newcomer would, with no Celery broker configured (kombu's
+filesystem transport in var/celery/), and with Redis named in its .env: its worker must consume
+the service's announcement (the handled-events counter moves on the worker's
 metrics port, not the server's) and beat must schedule the subscription expiry, which runs on
 the worker (``celery_tasks_total`` moves there): tasks no longer run eagerly in the caller.
 """
@@ -34,13 +35,30 @@ def scrape(port: int) -> dict:
         return {}
 
 
+def redis_url() -> str:
+    """``WANZO_REDIS_URL`` (set in CI: a failure there) or a local Redis (skipped if absent)."""
+    import redis
+
+    url = os.environ.get("WANZO_REDIS_URL") or "redis://127.0.0.1:6379/15"
+    with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+        try:
+            client.ping()
+        except redis.ConnectionError as exc:
+            if os.environ.get("WANZO_REDIS_URL"):
+                raise
+            pytest.skip(f"no Redis at {url} for the Celery broker: {exc}")
+    return url
+
+
 @pytest.mark.integration
-def test_up_runs_a_worker_hosting_the_consumer_and_beat_scheduling_the_expiry(tmp_path):
+@pytest.mark.parametrize("broker", ["filesystem", "redis"])
+def test_up_runs_a_worker_hosting_the_consumer_and_beat_scheduling_the_expiry(tmp_path, broker):
     repo = copy_of_repo(tmp_path / "repo", service="admin")
     app, metrics, celery = free_ports(3)
+    named = f"CELERY_BROKER_URL={redis_url()}\n" if broker == "redis" else ""
     (repo / "services" / "admin" / ".env").write_text(
         f"APP_PORT={app}\nPROMETHEUS_PORT={metrics}\nCELERY_PROMETHEUS_PORT={celery}\n"
-        "DJANGO_SECRET_KEY=test-only\nSUBSCRIPTIONS_EXPIRE_EVERY=2\n"
+        f"DJANGO_SECRET_KEY=test-only\nSUBSCRIPTIONS_EXPIRE_EVERY=2\n{named}"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED)}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/{{service}}.sqlite3"
@@ -74,7 +92,10 @@ def test_up_runs_a_worker_hosting_the_consumer_and_beat_scheduling_the_expiry(tm
         assert sample_sum(server, "celery_tasks_total") == 0
         lines = log_path.read_text().splitlines()
         assert any(line.startswith("admin.beat ") for line in lines)
-        assert (repo / "var" / "celery" / "admin" / "broker" / "messages").is_dir()
+        shown = "filesystem://" if broker == "filesystem" else "redis://"
+        assert any(line.startswith("admin.worker ") and shown in line for line in lines)
+        folder = repo / "var" / "celery" / "admin" / "broker"
+        assert folder.is_dir() == (broker == "filesystem")
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0, log_path.read_text()
     finally:
