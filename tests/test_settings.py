@@ -104,3 +104,19 @@ def test_monitoring_can_be_switched_off_for_the_bench(tmp_path, monkeypatch):
     assert built["WANZO_MONITORING"]["ENABLED"] is False
     monkeypatch.delenv("MONITORING_ENABLED")
     assert build(service="admin", base_dir=tmp_path)["MIDDLEWARE"][0].endswith("PrometheusMiddleware")
+
+
+def test_tasks_run_eagerly_without_a_broker_and_on_make_ups_filesystem_broker_otherwise(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    built = build(service="admin", base_dir=tmp_path)
+    assert built["CELERY_TASK_ALWAYS_EAGER"] and built["CELERY_BROKER_TRANSPORT_OPTIONS"] == {}
+    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
+    monkeypatch.setenv("CELERY_BROKER_FOLDER", str(tmp_path / "broker"))
+    built = build(service="admin", base_dir=tmp_path)
+    assert not built["CELERY_TASK_ALWAYS_EAGER"]
+    options = built["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    messages = str(tmp_path / "broker" / "messages")
+    assert options["data_folder_in"] == options["data_folder_out"] == messages
+    assert options["control_folder"] == str(tmp_path / "broker" / "control")
