@@ -161,12 +161,23 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
         "WANZO_EVENTS": events_settings(env, service),
         "CELERY_BROKER_URL": broker_url,
         "CELERY_BROKER_TRANSPORT_OPTIONS": celery_transport_options(env, broker_url),
-        "CELERY_BEAT_SCHEDULE": {**EVENTS_BEAT_SCHEDULE},
+        "CELERY_BEAT_SCHEDULE": events_beat_schedule(env),
         "CELERY_TASK_ALWAYS_EAGER": broker_url is None,
         "LOGGING": logging_config(
             json_logs=env.str("LOG_FORMAT", "text") == "json",
             level=env.str("LOG_LEVEL", "INFO"),
         ),
+    }
+
+
+def events_beat_schedule(env: Env) -> dict[str, Any]:
+    """The events app's beat entries; ``EVENTS_RELAY_BEAT=false`` leaves the relay out, for a
+    system whose relay process is its one relay (``make up``: on SQLite, ADR 0004)."""
+    relay = env.bool("EVENTS_RELAY_BEAT", True)
+    return {
+        name: entry
+        for name, entry in EVENTS_BEAT_SCHEDULE.items()
+        if relay or entry["task"] != "wanzo_events.relay_outbox"
     }
 
 

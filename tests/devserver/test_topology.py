@@ -60,6 +60,8 @@ def test_by_default_each_service_runs_the_roles_of_compose(tmp_path, monkeypatch
         for spec in specs:
             assert spec.env["CELERY_BROKER_URL"] == "filesystem://"
             assert spec.env["CELERY_BROKER_FOLDER"] == str(folder)
+        if service in BEAT:
+            assert specs[-1].env["EVENTS_RELAY_BEAT"] == "false"  # the relay process relays
     assert set(BEAT) == {"admin", "auth"}
 
 

@@ -181,10 +181,13 @@ class Topology:
         return spec
 
     def beat(self, service: str, extra: Mapping[str, str]) -> ProcessSpec:
+        """Celery beat without the every-second relay task: the relay process is the one relay
+        (two would contend for SQLite's write lock, ADR 0004, and log every second)."""
         schedule = self.celery_dir(service) / "beat-schedule"
         schedule.parent.mkdir(parents=True, exist_ok=True)
         args = ["beat", "--loglevel", "INFO", "--schedule", str(schedule)]
-        return self.celery(service, args, name=f"{service}.beat", extra=extra)
+        env = {**extra, "EVENTS_RELAY_BEAT": "false"}
+        return self.celery(service, args, name=f"{service}.beat", extra=env)
 
     def server(self, service: str, ports: ServicePorts) -> ProcessSpec:
         extra = {**self.broker_env, **self.celery_env(service), "APP_PORT": str(ports.app)}
