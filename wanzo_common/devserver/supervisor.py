@@ -22,7 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-STOP_GRACE = 10.0  # seconds between SIGTERM and SIGKILL
+# Seconds between SIGTERM and SIGKILL (a second Ctrl-C cuts it short). A Celery worker's warm
+# shutdown (its consumer leaves the group, its pool drains) took 8 s for the four services on a
+# loaded 2-CPU machine (bench/make_up.py); compose gives a worker 45 s.
+STOP_GRACE = 30.0
 LABEL = "manage_all"  # the prefix of our own lines
 
 
