@@ -94,6 +94,7 @@ def test_up_runs_a_worker_hosting_the_consumer_and_beat_scheduling_the_expiry(tm
         assert any(line.startswith("admin.beat ") for line in lines)
         shown = "filesystem://" if broker == "filesystem" else "redis://"
         assert any(line.startswith("admin.worker ") and shown in line for line in lines)
+        assert f"http://127.0.0.1:{celery}/metrics" in log_path.read_text()  # in the URL table
         folder = repo / "var" / "celery" / "admin" / "broker"
         assert folder.is_dir() == (broker == "filesystem")
         proc.send_signal(signal.SIGTERM)

@@ -97,7 +97,7 @@ def serve(supervisor: Supervisor, topology: Topology, ports: Mapping[str, Servic
         supervisor.start_all(specs)
         if problem := wait_ready(supervisor, specs, topology.opts.ready_timeout):
             return shutdown(supervisor, problem=problem)
-    announce(supervisor, ports)
+    announce(supervisor, ports, consumer_kind=topology.port_kinds()[2:])
     if announcements := topology.announcements():
         status, table = run_batch(announcements, supervisor.stop_signal)
         if status:
@@ -105,20 +105,30 @@ def serve(supervisor: Supervisor, topology: Topology, ports: Mapping[str, Servic
     return shutdown(supervisor, dead=supervisor.watch())
 
 
-def url_table(ports: Mapping[str, ServicePorts]) -> str:
+# The column of the consumer host's metrics, by the ServicePorts field it is on.
+CONSUMER_COLUMN = {"celery": "worker metrics", "events": "consumer metrics"}
+
+
+def url_table(ports: Mapping[str, ServicePorts], consumer_kind: tuple[str, ...] = ()) -> str:
+    """One row per service; ``consumer_kind`` (``("celery",)``...) adds its consumer's port."""
     rows = [("service", "app", "health", "ready", "api", "metrics")]
+    rows[0] += tuple(CONSUMER_COLUMN[kind] for kind in consumer_kind)
     for service, pair in ports.items():
         app = f"http://{HOST}:{pair.app}/"
         metrics = f"http://{HOST}:{pair.metrics}/metrics"
-        rows.append((service, app, app + "healthz", app + "readyz", app + "api/", metrics))
+        row = (service, app, app + "healthz", app + "readyz", app + "api/", metrics)
+        row += tuple(f"http://{HOST}:{getattr(pair, kind)}/metrics" for kind in consumer_kind)
+        rows.append(row)
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     )
 
 
-def announce(supervisor: Supervisor, ports: Mapping[str, ServicePorts]) -> None:
-    supervisor.say("ready; Ctrl-C stops everything\n" + url_table(ports))
+def announce(
+    supervisor: Supervisor, ports: Mapping[str, ServicePorts], consumer_kind: tuple[str, ...] = ()
+) -> None:
+    supervisor.say("ready; Ctrl-C stops everything\n" + url_table(ports, consumer_kind))
     for service, pair in ports.items():
         if not http_ok(f"http://{HOST}:{pair.metrics}/metrics", any_status=True):
             supervisor.say(f"warning: {service} metrics port {pair.metrics} does not answer")
