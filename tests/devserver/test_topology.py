@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 
-from wanzo_common.devserver.cli import Options
+import pytest
+
+from wanzo_common.devserver.cli import Options, UsageError
 from wanzo_common.devserver.topology import BEAT, Topology
 from wanzo_common.ports import ports_of
 
@@ -100,3 +102,21 @@ def test_gunicorn_gets_the_shipped_config_its_port_and_its_own_control_socket(tm
     assert argv[argv.index("--bind") + 1] == f"127.0.0.1:{ports.app}"
     assert argv[-2:] == ["--workers", "3"]
     assert f"admin-{ports.app}" in argv[argv.index("--control-socket") + 1]
+
+
+def test_services_sharing_one_celery_broker_are_refused(tmp_path, monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    for service, db in (("admin", 1), ("auth", 1), ("accounting", 2)):
+        (tmp_path / "services" / service).mkdir(parents=True)
+        (tmp_path / "services" / service / ".env").write_text(
+            f"CELERY_BROKER_URL=redis://127.0.0.1:6379/{db}\n"
+        )
+    Topology(tmp_path, Options("up", services=["admin", "accounting"])).check_celery_brokers()
+    with pytest.raises(UsageError, match="admin and auth have the same CELERY_BROKER_URL"):
+        Topology(tmp_path, Options("up", services=["admin", "auth"])).check_celery_brokers()
+    # The same variable in the environment would be every service's: refused too.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
+    with pytest.raises(UsageError, match="same CELERY_BROKER_URL"):
+        Topology(tmp_path, Options("up", services=["admin", "accounting"])).check_celery_brokers()
+    Topology(tmp_path, Options("up", services=["admin"])).check_celery_brokers()
+    Topology(tmp_path, Options("up", consumers="commands")).check_celery_brokers()

@@ -48,6 +48,7 @@ def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
         shown = topology.gunicorn_conf.relative_to(root)
         raise UsageError(f"{shown} not found; use --server runserver")
     write_env_files(opts.services, root=root)
+    topology.check_celery_brokers()
     ports = {
         service: resolve_ports(service, env=Env(root / "services" / service / ".env"))
         for service in opts.services

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wanzo_common.devserver.cli import Options
+from wanzo_common.devserver.cli import Options, UsageError
 from wanzo_common.devserver.portcheck import HOST
 from wanzo_common.devserver.readiness import http_ok
 from wanzo_common.devserver.supervisor import ProcessSpec
@@ -160,6 +160,22 @@ class Topology:
         for sub in ("messages", "control"):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         return {"CELERY_BROKER_URL": "filesystem://", "CELERY_BROKER_FOLDER": str(folder)}
+
+    def check_celery_brokers(self) -> None:
+        """Refuse one ``CELERY_BROKER_URL`` for several services: all would read the same
+        ``celery`` queue, and a worker would take the others' tasks (compose gives each service
+        a Redis database of its own)."""
+        if not self.workers:
+            return
+        owners: dict[str, str] = {}
+        for service in self.opts.services:
+            url = Env(self.root / "services" / service / ".env").str("CELERY_BROKER_URL")
+            if url and url in owners:
+                raise UsageError(
+                    f"{owners[url]} and {service} have the same CELERY_BROKER_URL; give each "
+                    "service its own (a Redis database number each, in its .env)"
+                )
+            owners[url or service] = service
 
     def celery(
         self, service: str, args: list[str], *, name: str, extra: Mapping[str, str]
