@@ -131,18 +131,19 @@ def copy_of_repo(target: Path, *, service: str) -> Path:
 @pytest.mark.integration
 def test_up_runs_a_broker_and_events_flow_between_services(tmp_path):
     """Each service announces system.service_started through its outbox and relay; the other
-    service's consumer, in its own process, handles it over the dev broker."""
+    service's consumer, in its Celery worker, handles it over the dev broker."""
     repo = copy_of_repo(tmp_path / "repo", service="admin")
     shutil.copytree(ROOT / "services" / "auth", repo / "services" / "auth",
                     ignore=shutil.ignore_patterns(".env", "*.sqlite3", "__pycache__"))  # fmt: skip
     ports = free_ports(6)
     for index, service in enumerate(("admin", "auth")):
-        app, metrics, events = ports[3 * index : 3 * index + 3]
+        app, metrics, celery = ports[3 * index : 3 * index + 3]
         (repo / "services" / service / ".env").write_text(
-            f"APP_PORT={app}\nPROMETHEUS_PORT={metrics}\nEVENTS_PROMETHEUS_PORT={events}\n"
+            f"APP_PORT={app}\nPROMETHEUS_PORT={metrics}\nCELERY_PROMETHEUS_PORT={celery}\n"
             "DJANGO_SECRET_KEY=test-only\n"
         )
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BROKERS", "USE_KAFKA"}}
+    env = {k: v for k, v in env.items() if not k.startswith("CELERY_")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/{{service}}.sqlite3"
     log_path = tmp_path / "up.log"
     with log_path.open("w") as log:
@@ -153,17 +154,17 @@ def test_up_runs_a_broker_and_events_flow_between_services(tmp_path):
     try:
         def flowed() -> bool:
             text = log_path.read_text()
-            return ("auth.consumer" in text and "system.service_started from admin" in text
+            return ("auth.worker" in text and "system.service_started from admin" in text
                     and "system.service_started from auth" in text)  # fmt: skip
 
         wait_for(flowed, "events handled by the other service", proc=proc, log=log_path)
         lines = log_path.read_text().splitlines()
         assert any(
-            line.startswith("auth.consumer") and "service_started from admin" in line
+            line.startswith("auth.worker") and "service_started from admin" in line
             for line in lines
         )
         assert any(
-            line.startswith("admin.consumer") and "service_started from auth" in line
+            line.startswith("admin.worker") and "service_started from auth" in line
             for line in lines
         )
         proc.send_signal(signal.SIGTERM)

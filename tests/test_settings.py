@@ -103,4 +103,37 @@ def test_monitoring_can_be_switched_off_for_the_bench(tmp_path, monkeypatch):
     assert built["WANZO_MONITORING"]["EXPORTER"] == "off"
     assert built["WANZO_MONITORING"]["ENABLED"] is False
     monkeypatch.delenv("MONITORING_ENABLED")
-    assert build(service="admin", base_dir=tmp_path)["MIDDLEWARE"][0].endswith("PrometheusMiddleware")
+    assert build(service="admin", base_dir=tmp_path)["MIDDLEWARE"][0].endswith(
+        "PrometheusMiddleware"
+    )
+
+
+def test_tasks_run_eagerly_without_a_broker_and_on_make_ups_filesystem_broker_otherwise(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)
+    built = build(service="admin", base_dir=tmp_path)
+    assert built["CELERY_TASK_ALWAYS_EAGER"] and built["CELERY_BROKER_TRANSPORT_OPTIONS"] == {}
+    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
+    monkeypatch.setenv("CELERY_BROKER_FOLDER", str(tmp_path / "broker"))
+    built = build(service="admin", base_dir=tmp_path)
+    assert not built["CELERY_TASK_ALWAYS_EAGER"]
+    options = built["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    messages = str(tmp_path / "broker" / "messages")
+    assert options["data_folder_in"] == options["data_folder_out"] == messages
+    assert options["control_folder"] == str(tmp_path / "broker" / "control")
+
+
+def test_beat_relays_the_outbox_unless_the_relay_process_is_the_one_relay(tmp_path, monkeypatch):
+    monkeypatch.delenv("EVENTS_RELAY_BEAT", raising=False)
+    tasks = {
+        e["task"]
+        for e in build(service="admin", base_dir=tmp_path)["CELERY_BEAT_SCHEDULE"].values()
+    }
+    assert "wanzo_events.relay_outbox" in tasks and "wanzo_events.prune_outbox" in tasks
+    monkeypatch.setenv("EVENTS_RELAY_BEAT", "false")
+    tasks = {
+        e["task"]
+        for e in build(service="admin", base_dir=tmp_path)["CELERY_BEAT_SCHEDULE"].values()
+    }
+    assert "wanzo_events.relay_outbox" not in tasks and "wanzo_events.prune_outbox" in tasks

@@ -1,7 +1,8 @@
 """The Celery app factory every service uses.
 
-With ``CELERY_BROKER_URL`` unset (the embedded default) tasks run eagerly in the caller, so a
-developer needs no broker; with it set (Redis in CI and deploy) workers run for real. Worker
+With ``CELERY_BROKER_URL`` unset (a one-off command, a test) tasks run eagerly in the caller, so
+a developer needs no broker; with it set (Redis in CI and deploy; under ``make up`` kombu's
+filesystem transport in ``var/celery/``, unless the service names Redis) workers run for real. Worker
 processes export their metrics on their own port (see ``wanzo_common.monitoring.celery``).
 """
 

@@ -169,12 +169,39 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
         },
         "WANZO_EVENTS": events_settings(env, service),
         "CELERY_BROKER_URL": broker_url,
-        "CELERY_BEAT_SCHEDULE": {**EVENTS_BEAT_SCHEDULE},
+        "CELERY_BROKER_TRANSPORT_OPTIONS": celery_transport_options(env, broker_url),
+        "CELERY_BEAT_SCHEDULE": events_beat_schedule(env),
         "CELERY_TASK_ALWAYS_EAGER": broker_url is None,
         "LOGGING": logging_config(
             json_logs=env.str("LOG_FORMAT", "text") == "json",
             level=env.str("LOG_LEVEL", "INFO"),
         ),
+    }
+
+
+def events_beat_schedule(env: Env) -> dict[str, Any]:
+    """The events app's beat entries; ``EVENTS_RELAY_BEAT=false`` leaves the relay out, for a
+    system whose relay process is its one relay (``make up``: on SQLite, ADR 0004)."""
+    relay = env.bool("EVENTS_RELAY_BEAT", True)
+    return {
+        name: entry
+        for name, entry in EVENTS_BEAT_SCHEDULE.items()
+        if relay or entry["task"] != "wanzo_events.relay_outbox"
+    }
+
+
+def celery_transport_options(env: Env, broker_url: str | None) -> dict[str, Any]:
+    """kombu's filesystem transport (``filesystem://``, what ``make up`` uses without Redis):
+    messages are files in ``CELERY_BROKER_FOLDER``/messages, written and read in the same
+    folder, one folder per service as each has its own queues."""
+    if not (broker_url or "").startswith("filesystem://"):
+        return {}
+    folder = Path(env.str("CELERY_BROKER_FOLDER", "celery-broker"))
+    messages = str(folder / "messages")
+    return {
+        "data_folder_in": messages,
+        "data_folder_out": messages,
+        "control_folder": str(folder / "control"),
     }
 
 

@@ -4,13 +4,13 @@
 # runs on 127.0.0.1, data in a temporary directory removed on exit. Runs in the foreground until
 # Ctrl-C. No Docker needed; Grafana is in docker-compose.yml only.
 #
-#   MONITOR_ROLES=web,consumer      roles to scrape (add worker when Celery workers run)
+#   MONITOR_ROLES=web,worker        roles to scrape (web,consumer for `up --consumers commands`)
 #   MONITOR_PROMETHEUS_PORT=9090  MONITOR_ALERTMANAGER_PORT=9093  MONITOR_ALERT_LOGGER_PORT=9095
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
-ROLES="${MONITOR_ROLES:-web,consumer}"
+ROLES="${MONITOR_ROLES:-web,worker}"
 PROM_PORT="${MONITOR_PROMETHEUS_PORT:-9090}"
 AM_PORT="${MONITOR_ALERTMANAGER_PORT:-9093}"
 LOGGER_PORT="${MONITOR_ALERT_LOGGER_PORT:-9095}"

@@ -5,9 +5,11 @@ target per process with a ``role`` label: ``web`` (the server's PROMETHEUS_PORT)
 Celery workers, CELERY_PROMETHEUS_PORT) and ``consumer`` (``consume_events``,
 EVENTS_PROMETHEUS_PORT). The committed ``prometheus.yml`` is this module's output for Docker
 (the host as ``host.docker.internal``); ``monitor.sh`` and the end-to-end test render one for
-127.0.0.1 at start-up. Both scrape the roles ``make up`` runs, web and consumer: it starts no
-Celery worker, and a worker target that nothing serves would only page as down. Where workers
-run, add the role (``--roles web,worker,consumer``, ``MONITOR_ROLES`` for ``make monitor``).
+127.0.0.1 at start-up. The committed file and ``make monitor`` scrape the roles ``make up`` runs,
+web and worker (its Celery workers host the consumers); a consumer target that nothing serves
+would only page as down. Where ``consume_events`` runs (``up --consumers commands``, as the
+end-to-end test's system), choose the roles (``--roles web,consumer``, ``MONITOR_ROLES`` for
+``make monitor``).
 ``tests/monitoring_stack`` fails when the committed file is stale:
 
     python deploy/monitoring/scrape_config.py --write      # after changing ports.py or this file
@@ -30,8 +32,8 @@ from wanzo_common.ports import SERVICES, ServicePorts  # noqa: E402
 
 # role label -> the ServicePorts field of its metrics port
 ROLES = {"web": "metrics", "worker": "celery", "consumer": "events"}
-# `make up` runs no Celery worker (CELERY_BROKER_URL unset: tasks run eagerly in the server).
-MAKE_UP_ROLES = ("web", "consumer")
+# `make up` runs a Celery worker per service, hosting its consumer (no consume_events process).
+MAKE_UP_ROLES = ("web", "worker")
 COMMITTED = HERE / "prometheus.yml"
 # The whole system in containers (deploy/docker-compose.yml over this folder's compose file):
 # each process is its own container, named <service>-<role> (app_mobile -> app-mobile, since

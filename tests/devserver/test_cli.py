@@ -80,3 +80,10 @@ def test_workers_need_gunicorn_and_a_positive_count(argv):
 def test_up_refuses_sequential():
     with pytest.raises(UsageError, match="--sequential"):
         parse_args(["up", "--sequential"])
+
+
+def test_consumers_are_hosted_by_workers_unless_asked_for_as_commands():
+    assert parse_args(["up"]).consumers == "workers"
+    assert parse_args(["up", "--consumers", "commands"]).consumers == "commands"
+    with pytest.raises(SystemExit):
+        parse_args(["up", "--consumers", "threads"])

@@ -45,7 +45,7 @@ def test_check_ports_refuses_a_port_given_twice():
         check_ports(ports)
 
 
-def test_check_ports_refuses_a_port_in_use_and_skips_the_events_port_without_events():
+def test_check_ports_refuses_a_port_in_use_and_checks_only_the_kinds_bound():
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -54,5 +54,5 @@ def test_check_ports_refuses_a_port_in_use_and_skips_the_events_port_without_eve
         app, metrics = free_ports(2)
         ports = {"admin": ServicePorts(app, metrics, 0, port)}
         with pytest.raises(UsageError, match=f"port {port} \\(admin events\\) is already in use"):
-            check_ports(ports)
-        check_ports(ports, events=False)
+            check_ports(ports, kinds=("app", "metrics", "events"))
+        check_ports(ports, kinds=("app", "metrics"))

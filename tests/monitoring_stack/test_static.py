@@ -42,9 +42,9 @@ def test_every_service_has_one_job_and_every_target_a_role():
     assert set(jobs) == set(SERVICES)
     for service, job in jobs.items():
         roles = [group["labels"]["role"] for group in job["static_configs"]]
-        assert roles == ["web", "consumer"], service
+        assert roles == ["web", "worker"], service  # make up's: workers host the consumers
         ports = {target.rsplit(":", 1)[1] for g in job["static_configs"] for target in g["targets"]}
-        assert ports == {str(SERVICES[service].metrics), str(SERVICES[service].events)}
+        assert ports == {str(SERVICES[service].metrics), str(SERVICES[service].celery)}
 
 
 def test_every_metric_name_in_rules_and_dashboards_is_exported_or_recorded():

@@ -16,6 +16,7 @@ USAGE = """\
     python manage_all.py <manage.py command> [args ...] [--only auth,admin] [--sequential]
     python manage_all.py up [--only ...] [--server runserver|gunicorn] [--workers N]
                             [--no-migrate] [--no-events] [--ready-timeout SECONDS]
+                            [--consumers workers|commands]
     python manage_all.py demo [--duration SECONDS] [--rate ACTIONS_PER_SECOND]
                               [--organizations N]
 
@@ -27,12 +28,16 @@ commands such as createsuperuser). --only and --sequential are recognised anywhe
 everything after -- goes to manage.py untouched.
 
 up creates each service's .env from .env.example with a fresh secret key if it has none,
-migrates, starts the dev broker, then each service's server, event consumer and outbox relay,
-prints a table of URLs once every /healthz answers, and stops everything on Ctrl-C or SIGTERM
-(exit status 0), or as soon as one process dies on its own (exit status 1). Ports come from
-APP_PORT / PROMETHEUS_PORT / EVENTS_PROMETHEUS_PORT in the environment, then in the service's
-.env, then from wanzo_common/ports.py; a value in the environment applies to every chosen
-service, so use it with --only and one service.
+migrates, starts the dev broker, then each service's roles as compose runs them: its server, a
+Celery worker hosting its event consumer, its outbox relay and, for admin and auth, Celery beat.
+Celery's broker is CELERY_BROKER_URL (e.g. Redis) when set, else folders under var/celery/.
+--consumers commands runs each consumer as a consume_events process instead, with tasks run
+eagerly and no worker or beat. up prints a table of URLs once every /healthz answers, and stops
+everything on Ctrl-C or SIGTERM (exit status 0), or as soon as one process dies on its own
+(exit status 1). Ports come from APP_PORT / PROMETHEUS_PORT / CELERY_PROMETHEUS_PORT /
+EVENTS_PROMETHEUS_PORT in the environment, then in the service's .env, then from
+wanzo_common/ports.py; a value in the environment applies to every chosen service, so use it
+with --only and one service.
 
 demo drives the services that `up` is running (in another terminal): it creates organisations,
 users and an internal admin, then runs every business flow at --rate actions a second for
@@ -55,6 +60,7 @@ class Options:
     migrate: bool = True
     ready_timeout: float = 60.0
     events: bool = True  # dev broker (unless KAFKA_BROKERS is set), consumers and relays
+    consumers: str = "workers"  # in Celery workers (with beat), or "commands": consume_events
     duration: float = 60.0  # demo
     rate: float = 5.0  # demo: actions per second
     organizations: int = 3  # demo
@@ -105,6 +111,13 @@ def _up_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="no broker, consumers or relays (events stay in the mock transport)",
     )
+    parser.add_argument(
+        "--consumers",
+        choices=["workers", "commands"],
+        default="workers",
+        help="host the event consumers in Celery workers, with beat (default, as deployed), "
+        "or run them as consume_events processes with tasks run eagerly",
+    )
     return parser
 
 
@@ -150,4 +163,5 @@ def parse_args(argv: list[str]) -> Options:
         migrate=ns.migrate,
         ready_timeout=ns.ready_timeout,
         events=ns.events,
+        consumers=ns.consumers,
     )

@@ -1,7 +1,7 @@
 """Which ports ``up`` binds for each service, and whether they are free before anything starts.
 
-The defaults are :mod:`wanzo_common.ports`; a service's ``APP_PORT``, ``PROMETHEUS_PORT`` and
-``EVENTS_PROMETHEUS_PORT`` override them with the precedence its settings use (environment, then
+The defaults are :mod:`wanzo_common.ports`; a service's ``APP_PORT``, ``PROMETHEUS_PORT``,
+``CELERY_PROMETHEUS_PORT`` and ``EVENTS_PROMETHEUS_PORT`` override them with the precedence its settings use (environment, then
 its ``.env``), read through the same :class:`~wanzo_common.env.Env`. Checking first turns "one
 of twelve processes died with EADDRINUSE" into one line naming the port and its owner.
 """
@@ -16,8 +16,14 @@ from wanzo_common.env import Env
 from wanzo_common.ports import ServicePorts, ports_of
 
 HOST = "127.0.0.1"  # up serves on loopback only
-# The ports up binds, by the variable that overrides each (celery: up starts no worker).
-BOUND = {"app": "APP_PORT", "metrics": "PROMETHEUS_PORT", "events": "EVENTS_PROMETHEUS_PORT"}
+# The ports up binds, by the variable that overrides each: the server's two, and the metrics
+# port of the consumer's host (the Celery worker, or consume_events with --consumers commands).
+BOUND = {
+    "app": "APP_PORT",
+    "metrics": "PROMETHEUS_PORT",
+    "celery": "CELERY_PROMETHEUS_PORT",
+    "events": "EVENTS_PROMETHEUS_PORT",
+}
 
 
 def resolve_ports(service: str, *, env: Env) -> ServicePorts:
@@ -42,9 +48,10 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def check_ports(ports: Mapping[str, ServicePorts], *, events: bool = True) -> None:
-    """Raise :class:`UsageError` for a port given twice or already in use."""
-    kinds = ("app", "metrics", "events") if events else ("app", "metrics")
+def check_ports(
+    ports: Mapping[str, ServicePorts], *, kinds: tuple[str, ...] = ("app", "metrics", "celery")
+) -> None:
+    """Raise :class:`UsageError` for a port of ``kinds`` given twice or already in use."""
     owners: dict[int, str] = {}
     for service, pair in ports.items():
         for kind in kinds:

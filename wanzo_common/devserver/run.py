@@ -1,8 +1,9 @@
 """The two things ``manage_all.py`` does: a manage.py command in every service, and ``up``.
 
 ``up`` checks and writes everything first (``.env`` files, ports), migrates, then starts in
-stages (the broker, then the services), announces the URLs once every ``/healthz`` answers, and
-runs until a stop is asked for (exit status 0) or a process dies on its own (exit status 1).
+stages (the broker, then each service's roles: server, worker, relay, beat), announces the URLs
+once every ``/healthz`` answers, and runs until a stop is asked for (exit status 0) or a process
+dies on its own (exit status 1).
 """
 
 from __future__ import annotations
@@ -58,11 +59,12 @@ def prepare(opts: Options, *, root: Path) -> dict[str, ServicePorts]:
         shown = topology.gunicorn_conf.relative_to(root)
         raise UsageError(f"{shown} not found; use --server runserver")
     write_env_files(opts.services, root=root)
+    topology.check_celery_brokers()
     ports = {
         service: resolve_ports(service, env=Env(root / "services" / service / ".env"))
         for service in opts.services
     }
-    check_ports(ports, events=opts.events)
+    check_ports(ports, kinds=topology.port_kinds())
     return ports
 
 
@@ -108,7 +110,7 @@ def serve(supervisor: Supervisor, topology: Topology, ports: Mapping[str, Servic
         supervisor.start_all(specs)
         if problem := wait_ready(supervisor, specs, topology.opts.ready_timeout):
             return shutdown(supervisor, problem=problem)
-    announce(supervisor, ports)
+    announce(supervisor, ports, consumer_kind=topology.port_kinds()[2:])
     if announcements := topology.announcements():
         status, table = run_batch(announcements, supervisor.stop_signal)
         if status:
@@ -116,20 +118,30 @@ def serve(supervisor: Supervisor, topology: Topology, ports: Mapping[str, Servic
     return shutdown(supervisor, dead=supervisor.watch())
 
 
-def url_table(ports: Mapping[str, ServicePorts]) -> str:
+# The column of the consumer host's metrics, by the ServicePorts field it is on.
+CONSUMER_COLUMN = {"celery": "worker metrics", "events": "consumer metrics"}
+
+
+def url_table(ports: Mapping[str, ServicePorts], consumer_kind: tuple[str, ...] = ()) -> str:
+    """One row per service; ``consumer_kind`` (``("celery",)``...) adds its consumer's port."""
     rows = [("service", "app", "health", "ready", "api", "metrics")]
+    rows[0] += tuple(CONSUMER_COLUMN[kind] for kind in consumer_kind)
     for service, pair in ports.items():
         app = f"http://{HOST}:{pair.app}/"
         metrics = f"http://{HOST}:{pair.metrics}/metrics"
-        rows.append((service, app, app + "healthz", app + "readyz", app + "api/", metrics))
+        row = (service, app, app + "healthz", app + "readyz", app + "api/", metrics)
+        row += tuple(f"http://{HOST}:{getattr(pair, kind)}/metrics" for kind in consumer_kind)
+        rows.append(row)
     widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     )
 
 
-def announce(supervisor: Supervisor, ports: Mapping[str, ServicePorts]) -> None:
-    supervisor.say("ready; Ctrl-C stops everything\n" + url_table(ports))
+def announce(
+    supervisor: Supervisor, ports: Mapping[str, ServicePorts], consumer_kind: tuple[str, ...] = ()
+) -> None:
+    supervisor.say("ready; Ctrl-C stops everything\n" + url_table(ports, consumer_kind))
     for service, pair in ports.items():
         if not http_ok(f"http://{HOST}:{pair.metrics}/metrics", any_status=True):
             supervisor.say(f"warning: {service} metrics port {pair.metrics} does not answer")

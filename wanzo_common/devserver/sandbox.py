@@ -1,8 +1,9 @@
 """A throwaway copy of the whole system on free ports: ``manage_all.py up`` in a copy of the repo.
 
-Four services, each a real gunicorn with two workers, its event consumer and outbox relay, on
-its own database (PostgreSQL when ``DATABASE_URL`` points at one: a fresh
-``<name>_<label>_<service>`` database per run; else SQLite files), with the dev broker — or the
+Four services, each a real gunicorn with two workers, its event consumer (a ``consume_events``
+process: ``up --consumers commands``) and outbox relay, on its own database (PostgreSQL when
+``DATABASE_URL`` points at one: a fresh ``<name>_<label>_<service>`` database per run; else
+SQLite files), with the dev broker — or the
 Kafka cluster of ``KAFKA_BROKERS``, under a topic prefix of its own. Everything each process
 prints goes to one log file, which the end-to-end tests search for personal data. The API load
 bench (``bench/api_load.py``) starts two: as shipped, and with monitoring and events switched
@@ -84,7 +85,9 @@ class System:
         return result.stdout
 
     def logs(self) -> str:
-        return "".join(path.read_text(errors="replace") for path in [self.log_path, *self.extra_logs])
+        return "".join(
+            path.read_text(errors="replace") for path in [self.log_path, *self.extra_logs]
+        )
 
 
 def copy_of_repo(target: Path) -> Path:
@@ -156,7 +159,10 @@ def start(
         env["KAFKA_TOPIC_PREFIX"] = f"{label}-{uuid.uuid4().hex[:8]}."
     env.update(extra)
     system.env = env
+    # The consumers as consume_events processes (EVENTS_PROMETHEUS_PORT), tasks run eagerly:
+    # what the end-to-end tests scrape and the benches measure.
     argv = [sys.executable, str(root / "manage_all.py"), "up", "--server", server]
+    argv += ["--consumers", "commands"]
     if server == "gunicorn":
         argv += ["--workers", str(workers)]
     if not events:

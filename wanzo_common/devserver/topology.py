@@ -1,11 +1,19 @@
-"""What ``up`` runs: the dev broker, then per service its server, event consumer and relay.
+"""What ``up`` runs: the dev broker, then per service the roles compose runs (deploy/).
+
+Per service: its server, a Celery worker hosting its event consumer (metrics on
+``CELERY_PROMETHEUS_PORT``), its outbox relay and, where the service has periodic tasks of its
+own (:data:`BEAT`), Celery beat. ``--consumers commands`` runs the consumer as a
+``consume_events`` process instead (metrics on ``EVENTS_PROMETHEUS_PORT``), with no worker or
+beat and tasks run eagerly: the shape the end-to-end sandbox and the benches use.
 
 Apache Kafka cannot run on every development machine, so ``up`` runs librdkafka's mock cluster
 as a process (``wanzo_common.events.devbroker``) unless ``KAFKA_BROKERS`` names a real one. Once
-it is ready, every service process gets the broker's address in its environment; each service's
-consumer and relay use the same environment as its server, so they reach the same database and
-broker. After start-up each service publishes ``system.service_started``, which the other
-services' consumers log: events visibly flow between them.
+it is ready, every service process gets the broker's address in its environment; all of a
+service's processes share one environment, so they reach the same database and brokers. Celery's
+broker is the service's ``CELERY_BROKER_URL`` (Redis, say) when set; else kombu's filesystem
+transport in ``var/celery/<service>/``, which needs no server and no extra package. After
+start-up each service publishes ``system.service_started``, which the other services' consumers
+log: events visibly flow between them.
 """
 
 from __future__ import annotations
@@ -18,10 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wanzo_common.devserver.cli import Options
+from wanzo_common.devserver.cli import Options, UsageError
 from wanzo_common.devserver.portcheck import HOST
 from wanzo_common.devserver.readiness import http_ok
 from wanzo_common.devserver.supervisor import ProcessSpec
+from wanzo_common.env import Env
 from wanzo_common.ports import ServicePorts
 
 # Client settings for the dev broker (KAFKA_DEV_BROKER: fast fetch waits, topics created by
@@ -32,6 +41,10 @@ DEV_BROKER_ENV = {"KAFKA_DEV_BROKER": "true", "KAFKA_GROUP_PROTOCOL": "classic"}
 # with DEBUG false unless opted in (wanzo_events.E006): `migrate`, started before the broker and
 # publishing nothing, and every process of `up --no-events`, a demo without events.
 MOCK_OPT_IN = {"EVENTS_ALLOW_MOCK": "true"}
+# The services whose CELERY_BEAT_SCHEDULE has tasks of their own: admin's subscription expiry,
+# auth's refresh-token flush. The others' schedules hold only the events' outbox relay (which the
+# relay process does) and hourly pruning, which a development run can do without.
+BEAT = ("admin", "auth")
 
 
 def child_env(root: Path, service: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -100,19 +113,100 @@ class Topology:
         spec.ready = ready
         return [spec]
 
+    @property
+    def workers(self) -> bool:
+        """Consumers in Celery workers (with beat and a real Celery broker), as deployed."""
+        return self.opts.events and self.opts.consumers == "workers"
+
+    def port_kinds(self) -> tuple[str, ...]:
+        """The :class:`ServicePorts` fields this run binds."""
+        if not self.opts.events:
+            return ("app", "metrics")
+        return ("app", "metrics", "celery" if self.workers else "events")
+
     def service(self, service: str, ports: ServicePorts) -> list[ProcessSpec]:
-        """Every long-running process of one service: its server, consumer and relay."""
+        """Every long-running process of one service: server, consumer host, relay, beat."""
         specs = [self.server(service, ports)]
-        if self.opts.events:
-            extra = {**self.broker_env, "PROMETHEUS_PORT": str(ports.metrics)}
+        if not self.opts.events:
+            return specs
+        extra = {**self.broker_env, **self.celery_env(service)}
+        extra["PROMETHEUS_PORT"] = str(ports.metrics)
+        if self.workers:
+            specs.append(self.worker(service, ports, extra))
+        else:
             consume = ["consume_events", "--metrics-port", str(ports.events)]
-            for role, args in (("consumer", consume), ("relay", ["relay_outbox"])):
-                name = f"{service}.{role}"
-                specs.append(self.manage_py(service, args, name=name, extra_env=extra))
+            specs.append(
+                self.manage_py(service, consume, name=f"{service}.consumer", extra_env=extra)
+            )
+        specs.append(
+            self.manage_py(service, ["relay_outbox"], name=f"{service}.relay", extra_env=extra)
+        )
+        if self.workers and service in BEAT:
+            specs.append(self.beat(service, extra))
         return specs
 
+    def celery_dir(self, service: str) -> Path:
+        return self.root / "var" / "celery" / service
+
+    def celery_env(self, service: str) -> dict[str, str]:
+        """Celery's broker for the service's processes: none (tasks run eagerly) without
+        workers; the service's own ``CELERY_BROKER_URL`` (environment, then .env) if it has
+        one; else the filesystem transport in ``var/celery/<service>/`` (folders made here)."""
+        if not self.workers:
+            return {}
+        if Env(self.root / "services" / service / ".env").str("CELERY_BROKER_URL"):
+            return {}
+        folder = self.celery_dir(service) / "broker"
+        for sub in ("messages", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        return {"CELERY_BROKER_URL": "filesystem://", "CELERY_BROKER_FOLDER": str(folder)}
+
+    def check_celery_brokers(self) -> None:
+        """Refuse one ``CELERY_BROKER_URL`` for several services: all would read the same
+        ``celery`` queue, and a worker would take the others' tasks (compose gives each service
+        a Redis database of its own)."""
+        if not self.workers:
+            return
+        owners: dict[str, str] = {}
+        for service in self.opts.services:
+            url = Env(self.root / "services" / service / ".env").str("CELERY_BROKER_URL")
+            if url and url in owners:
+                raise UsageError(
+                    f"{owners[url]} and {service} have the same CELERY_BROKER_URL; give each "
+                    "service its own (a Redis database number each, in its .env)"
+                )
+            owners[url or service] = service
+
+    def celery(
+        self, service: str, args: list[str], *, name: str, extra: Mapping[str, str]
+    ) -> ProcessSpec:
+        spec = self.manage_py(service, [], name=name, extra_env=extra)
+        spec.argv = [sys.executable, "-m", "celery", "-A", f"{service}_service", *args]
+        spec.signal_leader = True
+        return spec
+
+    def worker(self, service: str, ports: ServicePorts, extra: Mapping[str, str]) -> ProcessSpec:
+        """A Celery worker hosting the consumer, as the image's ``worker`` role; one pool
+        process unless ``CELERY_CONCURRENCY`` says otherwise (a laptop runs four of them)."""
+        concurrency = os.environ.get("CELERY_CONCURRENCY", "1")
+        args = ["worker", "--loglevel", "INFO", "--concurrency", concurrency]
+        args += ["--hostname", f"{service}@%h", "--events-consumer"]
+        env = {**extra, "CELERY_PROMETHEUS_PORT": str(ports.celery)}
+        spec = self.celery(service, args, name=f"{service}.worker", extra=env)
+        spec.ready = lambda: http_ok(f"http://{HOST}:{ports.celery}/metrics", any_status=True)
+        return spec
+
+    def beat(self, service: str, extra: Mapping[str, str]) -> ProcessSpec:
+        """Celery beat without the every-second relay task: the relay process is the one relay
+        (two would contend for SQLite's write lock, ADR 0004, and log every second)."""
+        schedule = self.celery_dir(service) / "beat-schedule"
+        schedule.parent.mkdir(parents=True, exist_ok=True)
+        args = ["beat", "--loglevel", "INFO", "--schedule", str(schedule)]
+        env = {**extra, "EVENTS_RELAY_BEAT": "false"}
+        return self.celery(service, args, name=f"{service}.beat", extra=env)
+
     def server(self, service: str, ports: ServicePorts) -> ProcessSpec:
-        extra = {**self.broker_env, "APP_PORT": str(ports.app)}
+        extra = {**self.broker_env, **self.celery_env(service), "APP_PORT": str(ports.app)}
         extra["PROMETHEUS_PORT"] = str(ports.metrics)
         if not self.opts.events:
             extra.update(MOCK_OPT_IN)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
+from wanzo_common.env import Env
 from wanzo_common.settings import build
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,12 +19,14 @@ INSTALLED_APPS += [  # noqa: F821  (defined by build())
     "subscriptions.apps.SubscriptionsConfig",
 ]
 
+# Every SUBSCRIPTIONS_EXPIRE_EVERY seconds when set (a test sees beat schedule it in seconds).
+_expire_every = Env(BASE_DIR / ".env").int("SUBSCRIPTIONS_EXPIRE_EVERY", None)
 CELERY_BEAT_SCHEDULE = {
     **CELERY_BEAT_SCHEDULE,  # noqa: F821  (the events relay's, from build())
     # Subscriptions past their end date become expired (subscription.expired), every 5 minutes.
     "admin-expire-subscriptions": {
         "task": "subscriptions.expire_subscriptions",
-        "schedule": crontab(minute="*/5"),
+        "schedule": float(_expire_every) if _expire_every else crontab(minute="*/5"),
     },
 }
 
