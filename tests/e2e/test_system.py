@@ -199,7 +199,7 @@ REVOCATION_PROBES = {  # an authenticated GET per service: any answer but 401 un
 
 
 def test_a_deactivation_reaches_every_service_and_the_delay_is_printed(system, api, admin):
-    victim = Member("kiza@revoked-shop.wanzo.test", secrets.token_urlsafe(12))
+    victim = Member("kiza@revoked-shop.wanzo.example.com", secrets.token_urlsafe(12))
     SECRETS_SEEN.extend([victim.email, victim.password])
     api.register(victim, organization="Revoked Shop", first="Kiza", last="M")
     SECRETS_SEEN.extend([victim.access, victim.refresh])
