@@ -2,10 +2,10 @@
 
 One scrape job per service, so ``sum by (job)`` adds a service up over its processes, and one
 target per process with a ``role`` label: ``web`` (the server's PROMETHEUS_PORT), ``worker`` (its
-Celery workers, CELERY_PROMETHEUS_PORT) and ``consumer`` (``consume_events``,
-EVENTS_PROMETHEUS_PORT). The committed ``prometheus.yml`` is this module's output for Docker
+Celery workers, CELERY_PROMETHEUS_PORT), ``consumer`` (``consume_events``,
+EVENTS_PROMETHEUS_PORT) and ``relay`` (``relay_outbox``, RELAY_PROMETHEUS_PORT). The committed ``prometheus.yml`` is this module's output for Docker
 (the host as ``host.docker.internal``); ``monitor.sh`` and the end-to-end test render one for
-127.0.0.1 at start-up. Both scrape the roles ``make up`` runs, web and consumer: it starts no
+127.0.0.1 at start-up. Both scrape the roles ``make up`` runs, web, consumer and relay: it starts no
 Celery worker, and a worker target that nothing serves would only page as down. Where workers
 run, add the role (``--roles web,worker,consumer``, ``MONITOR_ROLES`` for ``make monitor``).
 ``tests/monitoring_stack`` fails when the committed file is stale:
@@ -29,9 +29,9 @@ sys.path.insert(0, str(HERE.parent.parent))  # run as a script from anywhere in 
 from wanzo_common.ports import SERVICES, ServicePorts  # noqa: E402
 
 # role label -> the ServicePorts field of its metrics port
-ROLES = {"web": "metrics", "worker": "celery", "consumer": "events"}
+ROLES = {"web": "metrics", "worker": "celery", "consumer": "events", "relay": "relay"}
 # `make up` runs no Celery worker (CELERY_BROKER_URL unset: tasks run eagerly in the server).
-MAKE_UP_ROLES = ("web", "consumer")
+MAKE_UP_ROLES = ("web", "consumer", "relay")
 COMMITTED = HERE / "prometheus.yml"
 # The whole system in containers (deploy/docker-compose.yml over this folder's compose file):
 # each process is its own container, named <service>-<role> (app_mobile -> app-mobile, since

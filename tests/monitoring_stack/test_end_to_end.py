@@ -71,7 +71,7 @@ def system(running):
     return {
         service: ServicePorts(
             app=running.app_ports[service], metrics=running.metrics_ports[service],
-            celery=0, events=running.events_ports[service],
+            celery=0, events=running.events_ports[service], relay=running.relay_ports[service],
         )
         for service in SERVICES
     }  # fmt: skip
@@ -83,7 +83,7 @@ def prometheus(system, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prometheus")
     scrape_config = stack.load_script("scrape_config")
     config = scrape_config.render(
-        host="127.0.0.1", roles=("web", "consumer"), services=system,
+        host="127.0.0.1", roles=("web", "consumer", "relay"), services=system,
         rule_files=[str(path) for path in stack.RULE_FILES], alertmanager=None,
         scrape_interval=SCRAPE_INTERVAL, evaluation_interval=SCRAPE_INTERVAL,
     )  # fmt: skip
@@ -127,12 +127,12 @@ def scraped(running, prometheus):
 
 def test_every_target_is_up(scraped):
     targets = api(scraped, "targets")["activeTargets"]
-    assert len(targets) == 2 * len(SERVICES)
+    assert len(targets) == 3 * len(SERVICES)
     down = [(t["labels"]["job"], t["labels"]["role"], t["lastError"]) for t in targets
             if t["health"] != "up"]  # fmt: skip
     assert down == []
     assert {(t["labels"]["job"], t["labels"]["role"]) for t in targets} == {
-        (service, role) for service in SERVICES for role in ("web", "consumer")
+        (service, role) for service in SERVICES for role in ("web", "consumer", "relay")
     }
 
 

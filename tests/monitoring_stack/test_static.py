@@ -42,9 +42,10 @@ def test_every_service_has_one_job_and_every_target_a_role():
     assert set(jobs) == set(SERVICES)
     for service, job in jobs.items():
         roles = [group["labels"]["role"] for group in job["static_configs"]]
-        assert roles == ["web", "consumer"], service
+        assert roles == ["web", "consumer", "relay"], service
         ports = {target.rsplit(":", 1)[1] for g in job["static_configs"] for target in g["targets"]}
-        assert ports == {str(SERVICES[service].metrics), str(SERVICES[service].events)}
+        ours = SERVICES[service]
+        assert ports == {str(ours.metrics), str(ours.events), str(ours.relay)}
 
 
 def test_every_metric_name_in_rules_and_dashboards_is_exported_or_recorded():

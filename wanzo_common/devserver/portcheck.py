@@ -1,7 +1,7 @@
 """Which ports ``up`` binds for each service, and whether they are free before anything starts.
 
-The defaults are :mod:`wanzo_common.ports`; a service's ``APP_PORT``, ``PROMETHEUS_PORT`` and
-``EVENTS_PROMETHEUS_PORT`` override them with the precedence its settings use (environment, then
+The defaults are :mod:`wanzo_common.ports`; a service's ``APP_PORT``, ``PROMETHEUS_PORT``,
+``EVENTS_PROMETHEUS_PORT`` and ``RELAY_PROMETHEUS_PORT`` override them with the precedence its settings use (environment, then
 its ``.env``), read through the same :class:`~wanzo_common.env.Env`. Checking first turns "one
 of twelve processes died with EADDRINUSE" into one line naming the port and its owner.
 """
@@ -17,7 +17,12 @@ from wanzo_common.ports import ServicePorts, ports_of
 
 HOST = "127.0.0.1"  # up serves on loopback only
 # The ports up binds, by the variable that overrides each (celery: up starts no worker).
-BOUND = {"app": "APP_PORT", "metrics": "PROMETHEUS_PORT", "events": "EVENTS_PROMETHEUS_PORT"}
+BOUND = {
+    "app": "APP_PORT",
+    "metrics": "PROMETHEUS_PORT",
+    "events": "EVENTS_PROMETHEUS_PORT",
+    "relay": "RELAY_PROMETHEUS_PORT",
+}
 
 
 def resolve_ports(service: str, *, env: Env) -> ServicePorts:
@@ -44,7 +49,7 @@ def port_is_free(port: int) -> bool:
 
 def check_ports(ports: Mapping[str, ServicePorts], *, events: bool = True) -> None:
     """Raise :class:`UsageError` for a port given twice or already in use."""
-    kinds = ("app", "metrics", "events") if events else ("app", "metrics")
+    kinds = ("app", "metrics", "events", "relay") if events else ("app", "metrics")
     owners: dict[int, str] = {}
     for service, pair in ports.items():
         for kind in kinds:

@@ -106,7 +106,8 @@ class Topology:
         if self.opts.events:
             extra = {**self.broker_env, "PROMETHEUS_PORT": str(ports.metrics)}
             consume = ["consume_events", "--metrics-port", str(ports.events)]
-            for role, args in (("consumer", consume), ("relay", ["relay_outbox"])):
+            relay = ["relay_outbox", "--metrics-port", str(ports.relay)]
+            for role, args in (("consumer", consume), ("relay", relay)):
                 name = f"{service}.{role}"
                 specs.append(self.manage_py(service, args, name=name, extra_env=extra))
         return specs
