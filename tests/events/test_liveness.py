@@ -15,9 +15,7 @@ from wanzo_common.monitoring.exporter import start_exporter
 @pytest.fixture
 def exporter():
     registry = CollectorRegistry()
-    gauge = Gauge(
-        "kafka_consumer_last_progress_timestamp_seconds", "test", registry=registry
-    )
+    gauge = Gauge("kafka_consumer_last_progress_timestamp_seconds", "test", registry=registry)
     server = start_exporter(port=0, address="127.0.0.1", registry=registry)
     try:
         yield server.server_port, gauge

@@ -10,22 +10,16 @@ every dashboard query accepted. Skipped when ``prometheus`` is not installed.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 
 from wanzo_common.devserver import sandbox as harness
 from wanzo_common.ports import SERVICES, ServicePorts
 
-from ..devserver.helpers import free_ports, wait_for
-from ..test_manage_all import answers
+from ..devserver.helpers import wait_for
 from . import stack
 
 pytestmark = [
@@ -87,25 +81,8 @@ def prometheus(system, tmp_path_factory):
         rule_files=[str(path) for path in stack.RULE_FILES], alertmanager=None,
         scrape_interval=SCRAPE_INTERVAL, evaluation_interval=SCRAPE_INTERVAL,
     )  # fmt: skip
-    (tmp / "prometheus.yml").write_text(scrape_config.dump(config))
-    (port,) = free_ports(1)
-    log = tmp / "prometheus.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["prometheus", f"--config.file={tmp / 'prometheus.yml'}",
-             f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: answers(f"{url}/-/ready") == 200, "prometheus ready", proc=proc, log=log)
+    with stack.running_prometheus(config, tmp) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -181,19 +158,7 @@ def test_every_dashboard_query_parses(scraped):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def api(base: str, path: str, **params: str):
-    """``data`` of a Prometheus API answer; AssertionError with its error when it failed."""
-    url = f"{base}/api/v1/{path}"
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=10) as response:
-            body = json.load(response)
-    except urllib.error.HTTPError as exc:
-        body = json.load(exc)
-    assert body.get("status") == "success", f"{body.get('errorType')}: {body.get('error')}"
-    return body["data"]
+api = stack.api
 
 
 def all_targets_up(base: str) -> bool:

@@ -89,9 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     port = args.port or int(os.environ.get(variable) or 0)
     if not port:
         parser.error(f"--port or {variable} is required")
-    status, line = check(
-        args.kind, port=port, max_age=args.max_age or default_age, host=args.host
-    )
+    status, line = check(args.kind, port=port, max_age=args.max_age or default_age, host=args.host)
     print(line, file=sys.stderr if status else sys.stdout)
     return status
 

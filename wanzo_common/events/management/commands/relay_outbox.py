@@ -104,8 +104,10 @@ def run_forever(*, stop: threading.Event, batch: int, interval: float, using: st
     total, pause, last_prune = 0, interval, 0.0
     while not stop.is_set():
         try:
-            total += relay_pending(batch=batch, using=using)
-            metrics.EVENTS_BROKER_UP.set(1)
+            sent = relay_pending(batch=batch, using=using)
+            if sent:  # acknowledged; an empty round never reached the broker and proves nothing
+                metrics.EVENTS_BROKER_UP.set(1)
+            total += sent
             pause = interval
             if time.monotonic() - last_prune >= PRUNE_EVERY:
                 last_prune = time.monotonic()
