@@ -10,9 +10,13 @@ every dashboard query accepted. Skipped when ``prometheus`` is not installed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -30,12 +34,11 @@ pytestmark = [
     ),
 ]
 
-# Series `make up` cannot show, whatever the traffic: it runs no Celery worker, nothing is
-# dead-lettered and the broker raises no client error.
+# Series `make up` cannot show, whatever the traffic: it runs no Celery worker and the broker
+# raises no client error (dead letters are exported at 0 from the consumer's start).
 ABSENT_UNDER_MAKE_UP = {
     "celery_tasks_total": "no Celery worker under make up",
     "celery_task_duration_seconds_bucket": "no Celery worker under make up",
-    "kafka_dead_letters_total": "nothing is dead-lettered by healthy traffic",
     "kafka_client_errors_total": "the dev broker raises no client error",
 }
 SCRAPE_INTERVAL = "1s"
@@ -155,6 +158,30 @@ def test_every_dashboard_query_parses(scraped):
     print("\n".join(f"  {line}" for line in empty))
 
 
+def test_web_stays_ready_while_the_broker_is_stopped_and_the_broker_alert_says_so(running, scraped):
+    """The dev broker frozen (SIGSTOP: `up` stops everything when a child exits): every web
+    answers /readyz 200 with the broker reported unavailable, and EventsBrokerUnavailable's
+    expression becomes true for every service's web. Last in the module: it stops the broker."""
+    expr = stack.alert_expr("EventsBrokerUnavailable")
+    assert broker_down_for(scraped, expr) == set()
+    broker = devbroker_pid(running)
+    os.kill(broker, signal.SIGSTOP)
+    try:
+
+        def every_web_reports_the_broker_down() -> bool:
+            for service in SERVICES:
+                status, body = readyz(running, service)
+                assert status == 200, (service, body)  # ready: the outbox absorbs the outage
+                assert body["checks"] == {"database": "ok"}
+                if body["dependencies"]["events_broker"] != "unavailable":
+                    return False
+            return broker_down_for(scraped, expr) == set(SERVICES)
+
+        wait_for(every_web_reports_the_broker_down, "the broker alert's expression", timeout=120)
+    finally:
+        os.kill(broker, signal.SIGCONT)
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -170,3 +197,33 @@ def _timestamp(value: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def broker_down_for(prometheus: str, expr: str) -> set[str]:
+    """The jobs whose web process the alert's expression names."""
+    result = api(prometheus, "query", query=expr)["result"]
+    return {sample["metric"]["job"] for sample in result if sample["metric"]["role"] == "web"}
+
+
+def readyz(system: harness.System, service: str) -> tuple[int, dict]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(system.url(service, "/readyz"), timeout=15) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def devbroker_pid(system: harness.System) -> int:
+    """The pid of the sandbox's dev broker (found by its address file in /proc)."""
+    address_file = str(system.root / "var" / "devbroker.addr")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"wanzo_common.events.devbroker" in argv and address_file.encode() in argv:
+            return int(entry)
+    pytest.skip("no dev broker in this run (KAFKA_BROKERS names a cluster)")
