@@ -59,10 +59,12 @@ def render(
     services: Mapping[str, ServicePorts] = SERVICES,
     rule_files: Iterable[str] = ("/etc/prometheus/rules/*.yml",),
     alertmanager: str | None = "alertmanager:9093",
+    prometheus: str | None = "localhost:9090",
     scrape_interval: str = "15s",
     evaluation_interval: str = "15s",
 ) -> dict:
-    """The whole configuration as a dict: global settings, rules, Alertmanager, one job each."""
+    """The whole configuration as a dict: global settings, rules, Alertmanager, one job per
+    service, and Prometheus and Alertmanager themselves (``None``: not scraped)."""
     roles = list(roles)
     unknown = set(roles) - set(ROLES)
     if unknown:
@@ -92,6 +94,12 @@ def render(
         }
         for service, ports in services.items()
     ]
+    # Self-monitoring, for the meta alerts (rule evaluation and notification failures).
+    for job, target in (("prometheus", prometheus), ("alertmanager", alertmanager)):
+        if target:
+            config["scrape_configs"].append(
+                {"job_name": job, "static_configs": [{"targets": [target]}]}
+            )
     return config
 
 
@@ -121,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roles", default=",".join(MAKE_UP_ROLES), help="comma separated")
     parser.add_argument("--rules", action="append", help="rule file glob (repeatable)")
     parser.add_argument("--alertmanager", help="host:port of Alertmanager (none by default)")
+    parser.add_argument("--prometheus", default="127.0.0.1:9090", help="Prometheus's own host:port")
     parser.add_argument("--scrape-interval", default="15s")
     parser.add_argument("--evaluation-interval", default="15s")
     parser.add_argument("--output", type=Path, help="file to write (default: stdout)")
@@ -137,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             roles=roles,
             rule_files=args.rules or [str(HERE / "rules" / "*.yml")],
             alertmanager=args.alertmanager,
+            prometheus=args.prometheus,
             scrape_interval=args.scrape_interval,
             evaluation_interval=args.evaluation_interval,
         ),

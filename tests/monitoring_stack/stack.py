@@ -26,6 +26,13 @@ RULE_FILES = sorted((MONITORING / "rules").glob("*.yml"))
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
 # Series Prometheus makes itself for every target.
 PROMETHEUS_SERIES = {"up"}
+# What Prometheus and Alertmanager export about themselves (their own scrape jobs), read by the
+# meta alerts.
+SELF_MONITORING = {
+    "prometheus_rule_evaluation_failures_total", "prometheus_notifications_errors_total",
+    "prometheus_notifications_sent_total", "alertmanager_notifications_failed_total",
+    "alertmanager_notifications_total",
+}  # fmt: skip
 # prometheus_client's process collector: the README's `process_*`.
 PROCESS_METRICS = {
     "process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
@@ -165,7 +172,9 @@ def declared_metric_names() -> set[str]:
 
 @cache
 def exported_metric_names() -> frozenset[str]:
-    return frozenset(readme_metric_names() | declared_metric_names() | PROMETHEUS_SERIES)
+    return frozenset(
+        readme_metric_names() | declared_metric_names() | PROMETHEUS_SERIES | SELF_MONITORING
+    )
 
 
 def alert_expr(name: str) -> str:
