@@ -39,6 +39,7 @@ class Mutant:
     what: str  # "expr: > 0.05 -> > 0.045" or "for: 10m -> 9m"
     old: str  # the exact text replaced in the alert's block
     new: str
+    occurrence: int = 0  # which occurrence of `old` in the block (a threshold written twice)
 
 
 def alert_blocks(text: str) -> Iterator[tuple[str, int, int]]:
@@ -63,25 +64,37 @@ def mutants(text: str, *, step: float) -> list[Mutant]:
     for name, start, end in alert_blocks(text):
         block = text[start:end]
         expr_start = block.index("expr:")
-        expr_end = block.index("\n        for:") if "\n        for:" in block else block.index(
-            "\n        labels:"
+        expr_end = (
+            block.index("\n        for:")
+            if "\n        for:" in block
+            else block.index("\n        labels:")
         )
         expr = block[expr_start:expr_end]
+        seen: dict[str, int] = {}
         for match in COMPARISON.finditer(expr):
             before = match.group(0)
+            occurrence = seen.get(before, 0)
+            seen[before] = occurrence + 1
             for value in shifted(match.group("value"), step):
-                after = before[: match.start("value") - match.start()] + value + before[
-                    match.end("value") - match.start() :
-                ]
-                found.append(Mutant(name, f"expr: {before} -> {after}", before, after))
+                after = (
+                    before[: match.start("value") - match.start()]
+                    + value
+                    + before[match.end("value") - match.start() :]
+                )
+                what = f"expr: {before} -> {after}" + (
+                    f" (#{occurrence + 1})" if occurrence else ""
+                )
+                found.append(Mutant(name, what, before, after, occurrence))
         if match := re.search(r"\n        for: (\S+)", block):
             duration = DURATION.match(match.group(1))
             seconds = int(duration["amount"]) * UNIT_SECONDS[duration["unit"]]
             for delta in (-60, 60):
                 if seconds + delta <= 0:
                     continue
-                new = f"{(seconds + delta) // 60}m" if (seconds + delta) % 60 == 0 else (
-                    f"{seconds + delta}s"
+                new = (
+                    f"{(seconds + delta) // 60}m"
+                    if (seconds + delta) % 60 == 0
+                    else (f"{seconds + delta}s")
                 )
                 found.append(
                     Mutant(
@@ -98,8 +111,11 @@ def apply(text: str, mutant: Mutant) -> str:
     for name, start, end in alert_blocks(text):
         if name == mutant.alert:
             block = text[start:end]
-            assert mutant.old in block, mutant
-            return text[:start] + block.replace(mutant.old, mutant.new, 1) + text[end:]
+            at = -1
+            for _ in range(mutant.occurrence + 1):
+                at = block.index(mutant.old, at + 1)
+            block = block[:at] + mutant.new + block[at + len(mutant.old) :]
+            return text[:start] + block + text[end:]
     raise KeyError(mutant.alert)
 
 
@@ -141,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'SURVIVED' if alive else 'killed  '} {mutant.alert}: {mutant.what}")
             if alive:
                 survivors.append(mutant)
-    print(f"\n{len(todo) - len(survivors)} of {len(todo)} mutants killed; {len(survivors)} survived")
+    print(
+        f"\n{len(todo) - len(survivors)} of {len(todo)} mutants killed; {len(survivors)} survived"
+    )
     return 1 if survivors else 0
 
 
