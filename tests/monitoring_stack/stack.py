@@ -39,7 +39,10 @@ PROCESS_METRICS = {
     "process_start_time_seconds", "process_open_fds", "process_max_fds",
 }  # fmt: skip
 # Grafana's variables, as a Prometheus query needs them.
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h"}
+GRAFANA_VARIABLES = {
+    "$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h",
+    "$job": ".*", "$instance": ".*",  # the dashboards' own variables, at "All"
+}  # fmt: skip
 
 
 def load_script(name: str) -> ModuleType:

@@ -118,3 +118,25 @@ def test_every_unit_test_file_orders_every_rule_group_recordings_first(path):
     ]
     assert sorted(order) == sorted(group["name"] for group in stack.rule_groups())
     assert order[: len(recording)] == recording
+
+
+def test_every_dashboard_has_datasource_and_instance_variables_and_uses_them():
+    import json
+
+    for path in sorted(stack.DASHBOARDS.glob("*.json")):
+        board = json.loads(path.read_text())
+        variables = {v["name"]: v for v in board["templating"]["list"]}
+        assert variables["datasource"]["type"] == "datasource", path.name
+        assert "instance" in variables, path.name
+        shows_one_job = all('job="' in e for _, _, e in stack.dashboard_queries() if _ == path.name)
+        assert shows_one_job or "job" in variables, path.name
+        for panel in board["panels"]:
+            for target in panel.get("targets", []):
+                assert target["datasource"]["uid"] == "${datasource}", (path.name, panel["title"])
+
+
+def test_transaction_value_quantiles_are_per_currency():
+    quantiles = [
+        expr for _, _, expr in stack.dashboard_queries() if "transaction_value_bucket" in expr
+    ]
+    assert quantiles and all("currency, le" in expr for expr in quantiles)
