@@ -81,7 +81,8 @@ def test_every_alert_has_a_runbook_with_the_three_parts_listed_in_the_index():
     index = (stack.RUNBOOKS / "README.md").read_text()
     for rule in stack.alert_rules():
         name = rule["alert"]
-        assert rule["annotations"]["runbook_url"] == f"deploy/runbooks/{name}.md"
+        base = "{{ $externalLabels.runbook_base_url }}"
+        assert rule["annotations"]["runbook_url"] == f"{base}/{name}.md"
         text = (stack.RUNBOOKS / f"{name}.md").read_text()
         for part in ("**Means.**", "**Confirm.**", "**Fix.**"):
             assert part in text, f"{name}.md lacks {part}"

@@ -24,6 +24,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 RULES = sorted((ROOT / "deploy" / "monitoring" / "rules").glob("*.yml"))
 NAMESPACE = "wanzo"
+# The same base as deploy/monitoring/scrape_config.py; under the operator, set it in the
+# Prometheus resource's externalLabels.
+RUNBOOK_BASE_URL = "https://code.wanzo.example/backend/blob/main/deploy/runbooks"
 # The roles that serve metrics in the cluster, with the port each names "metrics".
 ROLES = ("web", "worker", "relay")
 HEADER = (
@@ -75,7 +78,7 @@ def kubernetes_scrape_config() -> dict:
     ]  # fmt: skip
     return {
         "global": {"scrape_interval": "15s", "evaluation_interval": "15s",
-                   "external_labels": {"system": "wanzo"}},
+                   "external_labels": {"system": "wanzo", "runbook_base_url": RUNBOOK_BASE_URL}},
         "rule_files": ["/etc/prometheus/rules/*.yml"],
         "scrape_configs": [
             {
