@@ -52,3 +52,14 @@ def test_the_port_comes_from_the_kinds_variable(exporter, monkeypatch, capsys):
     monkeypatch.setenv("CELERY_PROMETHEUS_PORT", str(port))
     assert liveness.main(["worker"]) == 0
     assert "last progress" in capsys.readouterr().out
+
+
+def test_beat_is_alive_while_its_schedule_file_is_written(tmp_path, monkeypatch):
+    schedule = tmp_path / "celerybeat-schedule"
+    assert liveness.check_beat(schedule=str(schedule), max_age=300)[0] == 1  # none yet
+    (tmp_path / "celerybeat-schedule.db").write_bytes(b"")  # the dbm backend's suffix
+    assert liveness.check_beat(schedule=str(schedule), max_age=300)[0] == 0
+    status, line = liveness.check_beat(schedule=str(schedule), max_age=300, now=time.time() + 301)
+    assert status == 1 and "not written for 301s" in line
+    monkeypatch.setenv("CELERY_BEAT_SCHEDULE_FILE", str(schedule))
+    assert liveness.main(["beat"]) == 0

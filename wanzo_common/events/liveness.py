@@ -9,6 +9,12 @@ reads it from the process's own /metrics and fails when it is older than ``--max
     python -m wanzo_common.events.liveness consumer            # port: EVENTS_PROMETHEUS_PORT
     python -m wanzo_common.events.liveness worker              # a Celery worker hosting one
     python -m wanzo_common.events.liveness relay --max-age 120 # port: RELAY_PROMETHEUS_PORT
+    python -m wanzo_common.events.liveness beat                # its schedule file's age
+
+Celery beat has no metrics port: it writes its schedule file at least every 3 minutes while it
+schedules (celery's ``sync_every``; the relay task is due every second), so ``beat`` checks that
+file's age instead (``CELERY_BEAT_SCHEDULE_FILE``, as the entrypoint passes it; any suffix the
+dbm backend adds is accepted), 300 s by default.
 
 Exit status 0 when fresh, 1 when stale or never set, 2 when /metrics does not answer. It
 imports no Django (a probe runs every few seconds) and sends the exporter's credentials
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import glob
 import os
 import sys
 import time
@@ -78,13 +85,39 @@ def check(
     return 0, f"{kind}: last progress {age:.1f}s ago"
 
 
+BEAT_MAX_AGE = 300
+
+
+def beat_schedule_file() -> str:
+    default = os.path.join(os.environ.get("TMPDIR") or "/tmp", "celerybeat-schedule")
+    return os.environ.get("CELERY_BEAT_SCHEDULE_FILE") or default
+
+
+def check_beat(*, schedule: str, max_age: float, now: float | None = None) -> tuple[int, str]:
+    """(exit status, why) from the age of beat's schedule file (``schedule*``)."""
+    found = glob.glob(glob.escape(schedule) + "*")
+    if not found:
+        return 1, f"beat: no schedule file {schedule}"
+    age = (time.time() if now is None else now) - max(os.path.getmtime(path) for path in found)
+    if age > max_age:
+        return 1, f"beat: schedule not written for {age:.0f}s (limit {max_age:.0f}s)"
+    return 0, f"beat: schedule written {age:.0f}s ago"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wanzo_common.events.liveness")
-    parser.add_argument("kind", choices=sorted(KINDS))
+    parser.add_argument("kind", choices=sorted([*KINDS, "beat"]))
+    parser.add_argument("--schedule", help="beat: the schedule file (CELERY_BEAT_SCHEDULE_FILE)")
     parser.add_argument("--port", type=int, help="default: the kind's *_PROMETHEUS_PORT")
     parser.add_argument("--max-age", type=float, help="seconds (consumer 300, relay 120)")
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
+    if args.kind == "beat":
+        status, line = check_beat(
+            schedule=args.schedule or beat_schedule_file(), max_age=args.max_age or BEAT_MAX_AGE
+        )
+        print(line, file=sys.stderr if status else sys.stdout)
+        return status
     _, variable, default_age = KINDS[args.kind]
     port = args.port or int(os.environ.get(variable) or 0)
     if not port:
