@@ -36,10 +36,11 @@ MAKE_UP_ROLES = ("web", "consumer", "relay")
 COMMITTED = HERE / "prometheus.yml"
 # The whole system in containers (deploy/docker-compose.yml over this folder's compose file):
 # each process is its own container, named <service>-<role> (app_mobile -> app-mobile, since
-# Django refuses "_" in a Host header); the Kafka consumers run inside the Celery workers.
+# Django refuses "_" in a Host header); the Kafka consumers run inside the Celery workers, and
+# each relay container serves RELAY_PROMETHEUS_PORT (exported by deploy/entrypoint.sh).
 CONTAINERS = HERE / "prometheus.containers.yml"
 CONTAINER_HOST = "{service}-{role}"
-CONTAINER_ROLES = ("web", "worker")
+CONTAINER_ROLES = ("web", "worker", "relay")
 # The librdkafka metrics (kafka_client_*, kafka_broker_*) carry their own `role` label (producer,
 # consumer, admin), which collides with the target's: Prometheus keeps ours and renames theirs
 # `exported_role`; this names it `client_role` instead.
