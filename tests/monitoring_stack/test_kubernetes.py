@@ -139,3 +139,41 @@ def test_scraped_workloads_name_their_metrics_port_and_both_scrapes_label_job_an
     for label in ("job", "role"):
         assert relabel[label] == plain[label]
     assert set(pods["spec"]["selector"]["matchExpressions"][0]["values"]) == set(monitoring.ROLES)
+
+
+def relabel(labels: dict[str, str], configs: list[dict]) -> dict[str, str] | None:
+    """Prometheus's relabelling (replace, keep, drop; anchored regexes), enough for our configs."""
+    labels = dict(labels)
+    for config in configs:
+        value = config.get("separator", ";").join(
+            labels.get(n, "") for n in config.get("source_labels", [])
+        )
+        match = re.fullmatch(config.get("regex", "(.*)"), value)
+        action = config.get("action", "replace")
+        if action == "keep" and not match or action == "drop" and match:
+            return None
+        if action == "replace" and match:
+            labels[config["target_label"]] = match.expand(
+                config.get("replacement", r"\1").replace("$1", r"\1")
+            )
+    return {name: value for name, value in labels.items() if not name.startswith("__")}
+
+
+def test_the_plain_prometheus_relabelling_yields_job_and_role_for_scraped_pods_only():
+    configs = monitoring.kubernetes_scrape_config()["scrape_configs"][0]["relabel_configs"]
+    pod = "__meta_kubernetes_pod_"
+    worker = {
+        f"{pod}label_app_kubernetes_io_part_of": "wanzo", f"{pod}label_app_kubernetes_io_name": "auth",
+        f"{pod}label_app_kubernetes_io_component": "worker", f"{pod}container_port_name": "metrics",
+        f"{pod}phase": "Running", f"{pod}name": "auth-worker-7d9", "__meta_kubernetes_namespace": "wanzo",
+    }  # fmt: skip
+    assert relabel(worker, configs) == {
+        "job": "auth", "role": "worker", "pod": "auth-worker-7d9", "namespace": "wanzo"
+    }  # fmt: skip
+    for change in (
+        {f"{pod}label_app_kubernetes_io_component": "beat"},  # no metrics port
+        {f"{pod}container_port_name": "http"},  # the app port, not the metrics one
+        {f"{pod}phase": "Pending"},
+        {f"{pod}label_app_kubernetes_io_part_of": "other"},
+    ):
+        assert relabel({**worker, **change}, configs) is None, change
