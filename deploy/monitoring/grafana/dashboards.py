@@ -175,7 +175,8 @@ def admin() -> Dashboard:
 
 def accounting() -> Dashboard:
     board = red_row(
-        dashboard("wanzo-accounting", "Wanzo accounting", tags=["service"], job="accounting"), "accounting"
+        dashboard("wanzo-accounting", "Wanzo accounting", tags=["service"], job="accounting"),
+        "accounting",
     )
     value_q = 'histogram_quantile({q}, sum by (transaction_type, currency, le) (rate(transaction_value_bucket{{job="accounting", instance=~"$instance"}}[$__rate_interval])))'
     return (
@@ -201,7 +202,8 @@ def auth() -> Dashboard:
 
 def app_mobile() -> Dashboard:
     board = red_row(
-        dashboard("wanzo-app-mobile", "Wanzo app mobile", tags=["service"], job="app_mobile"), "app_mobile"
+        dashboard("wanzo-app-mobile", "Wanzo app mobile", tags=["service"], job="app_mobile"),
+        "app_mobile",
     )
     conflicts = (
         'sum(rate(sync_operations_total{job="app_mobile", status="conflict"}[$__rate_interval]))'
