@@ -19,7 +19,7 @@ globals().update(
     build(
         service="bench",
         base_dir=BASE_DIR,
-        ports=ServicePorts(app=8098, metrics=9498, celery=9598, events=0),
+        ports=ServicePorts(app=8098, metrics=9498, celery=9598, events=0, relay=0),
     )
 )
 

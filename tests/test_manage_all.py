@@ -64,12 +64,13 @@ def test_check_runs_in_each_chosen_service(tmp_path):
 
 def test_up_serves_a_service_and_stops_cleanly_on_sigterm(tmp_path):
     repo = copy_of_repo(tmp_path / "repo", service="admin")
-    app_port, metrics_port, events_port = free_ports(3)
+    app_port, metrics_port, events_port, relay_port = free_ports(4)
     env = dict(
         os.environ,
         APP_PORT=str(app_port),
         PROMETHEUS_PORT=str(metrics_port),
         EVENTS_PROMETHEUS_PORT=str(events_port),
+        RELAY_PROMETHEUS_PORT=str(relay_port),
         DATABASE_URL=f"sqlite:///{tmp_path}/{{service}}.sqlite3",
     )
     log_path = tmp_path / "up.log"
@@ -135,11 +136,12 @@ def test_up_runs_a_broker_and_events_flow_between_services(tmp_path):
     repo = copy_of_repo(tmp_path / "repo", service="admin")
     shutil.copytree(ROOT / "services" / "auth", repo / "services" / "auth",
                     ignore=shutil.ignore_patterns(".env", "*.sqlite3", "__pycache__"))  # fmt: skip
-    ports = free_ports(6)
+    ports = free_ports(8)
     for index, service in enumerate(("admin", "auth")):
-        app, metrics, celery = ports[3 * index : 3 * index + 3]
+        app, metrics, celery, relay = ports[4 * index : 4 * index + 4]
         (repo / "services" / service / ".env").write_text(
             f"APP_PORT={app}\nPROMETHEUS_PORT={metrics}\nCELERY_PROMETHEUS_PORT={celery}\n"
+            f"RELAY_PROMETHEUS_PORT={relay}\n"
             "DJANGO_SECRET_KEY=test-only\n"
         )
     env = {k: v for k, v in os.environ.items() if k not in {"KAFKA_BROKERS", "USE_KAFKA"}}

@@ -4,13 +4,13 @@
 # runs on 127.0.0.1, data in a temporary directory removed on exit. Runs in the foreground until
 # Ctrl-C. No Docker needed; Grafana is in docker-compose.yml only.
 #
-#   MONITOR_ROLES=web,worker        roles to scrape (web,consumer for `up --consumers commands`)
+#   MONITOR_ROLES=web,worker,relay  roles to scrape (web,consumer,relay for `up --consumers commands`)
 #   MONITOR_PROMETHEUS_PORT=9090  MONITOR_ALERTMANAGER_PORT=9093  MONITOR_ALERT_LOGGER_PORT=9095
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 PY="${PYTHON:-$ROOT/.venv/bin/python}"
-ROLES="${MONITOR_ROLES:-web,worker}"
+ROLES="${MONITOR_ROLES:-web,worker,relay}"
 PROM_PORT="${MONITOR_PROMETHEUS_PORT:-9090}"
 AM_PORT="${MONITOR_ALERTMANAGER_PORT:-9093}"
 LOGGER_PORT="${MONITOR_ALERT_LOGGER_PORT:-9095}"
@@ -39,7 +39,8 @@ trap cleanup EXIT
 trap 'exit 0' INT TERM
 
 "$PY" "$HERE/scrape_config.py" --host 127.0.0.1 --roles "$ROLES" \
-    --alertmanager "127.0.0.1:$AM_PORT" --rules "$HERE/rules/*.yml" --output "$DATA/prometheus.yml"
+    --alertmanager "127.0.0.1:$AM_PORT" --prometheus "127.0.0.1:$PROM_PORT" \
+    --rules "$HERE/rules/*.yml" --output "$DATA/prometheus.yml"
 sed "s#http://alert-logger:9095/#http://127.0.0.1:$LOGGER_PORT/#" "$HERE/alertmanager.yml" \
     > "$DATA/alertmanager.yml"
 

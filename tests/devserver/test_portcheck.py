@@ -36,10 +36,10 @@ def test_an_invalid_port_is_refused(tmp_path):
 
 
 def test_check_ports_refuses_a_port_given_twice():
-    admin_app, auth_app, shared, admin_events, auth_events = free_ports(5)
+    admin_app, auth_app, shared, admin_events, auth_events, *relays = free_ports(7)
     ports = {
-        "admin": ServicePorts(admin_app, shared, 0, admin_events),
-        "auth": ServicePorts(auth_app, shared, 0, auth_events),
+        "admin": ServicePorts(admin_app, shared, 0, admin_events, relays[0]),
+        "auth": ServicePorts(auth_app, shared, 0, auth_events, relays[1]),
     }
     with pytest.raises(UsageError, match=f"port {shared} given to both admin metrics and auth"):
         check_ports(ports)
@@ -51,8 +51,8 @@ def test_check_ports_refuses_a_port_in_use_and_checks_only_the_kinds_bound():
         busy.listen()
         port = busy.getsockname()[1]
         assert not port_is_free(port)
-        app, metrics = free_ports(2)
-        ports = {"admin": ServicePorts(app, metrics, 0, port)}
+        app, metrics, relay = free_ports(3)
+        ports = {"admin": ServicePorts(app, metrics, 0, port, relay)}
         with pytest.raises(UsageError, match=f"port {port} \\(admin events\\) is already in use"):
             check_ports(ports, kinds=("app", "metrics", "events"))
         check_ports(ports, kinds=("app", "metrics"))

@@ -27,6 +27,7 @@ def test_with_consumers_as_commands_a_service_runs_a_server_a_consumer_and_a_rel
     assert names == ["auth", "auth.consumer", "auth.relay"]
     assert server.argv[-2:] == [f"127.0.0.1:{ports.app}", "--noreload"]
     assert consumer.argv[-3:] == ["consume_events", "--metrics-port", str(ports.events)]
+    assert relay.argv[-3:] == ["relay_outbox", "--metrics-port", str(ports.relay)]
     for spec in (server, consumer, relay):
         assert spec.cwd == tmp_path / "services" / "auth"
         assert spec.env["KAFKA_BROKERS"] == "127.0.0.1:1234"

@@ -490,3 +490,26 @@ def test_a_connection_dropped_while_idle_is_replaced_before_the_next_message(
     assert waits == []  # handled at the first attempt: no handler met the dead connection
     assert len(backends) == 2 and backends[0] != backends[1]
     assert set(Effect.objects.values_list("subject", flat=True)) == {"usr_before", "usr_after"}
+
+
+def test_every_poll_moves_the_progress_gauge(transport):
+    metric = "kafka_consumer_last_progress_timestamp_seconds"
+    before = metric_value(metric)
+    run(transport, idle_timeout=0.1)  # polls nothing: an idle consumer still makes progress
+    after_idle = metric_value(metric)
+    assert after_idle > before
+    send(transport, event())
+    run(transport, max_messages=1)
+    assert metric_value(metric) > after_idle
+
+
+def test_dead_letter_series_exist_at_zero_from_the_start(transport):
+    from prometheus_client import REGISTRY
+
+    topic = "wanzo.fresh-topic"
+    engine = ConsumerEngine(group="unit", topics=[topic], transport=transport)
+    engine.run(poll_interval=0.05, idle_timeout=0.05)
+    for reason in ("schema", "not_json", "unknown_type", "envelope", "rejected", "max_attempts"):
+        labels = {"topic": topic, "reason": reason}
+        # Exported at 0 before any dead letter: the first one is an increase() of 1.
+        assert REGISTRY.get_sample_value("kafka_dead_letters_total", labels) == 0.0, reason

@@ -24,6 +24,7 @@ from wanzo_common.events.relay import (
 )
 from wanzo_common.events.tasks import relay_outbox_task
 from wanzo_common.events.transports import DeliveryError
+from wanzo_common.monitoring.testing import metric_value
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,51 @@ def test_loop_survives_an_outage_and_stops_on_sigterm(mock_transport, monkeypatc
             signal.signal(signum, handler)
     assert total == 3 and calls == [3, 3]
     assert len(mock_transport.outbox) == 3
+
+
+def test_loop_sets_gauges_and_progress_during_an_outage(mock_transport, monkeypatch):
+    """The outbox age keeps growing while the broker is down (EventsOutboxBacklogOld needs it),
+    the broker gauge says so, and every round moves the liveness gauge."""
+    publish_many(2)
+    OutboxEvent.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    mock_transport.set_available(False)
+    stop = threading.Event()
+    rounds = []
+    real_wait = stop.wait
+
+    def wait(pause):
+        rounds.append(metric_value("events_relay_last_progress_timestamp_seconds"))
+        if len(rounds) == 2:
+            stop.set()
+        return real_wait(0)
+
+    monkeypatch.setattr(stop, "wait", wait)
+    assert run_forever(stop=stop, batch=10, interval=0.01, using="default") == 0
+    assert metric_value("events_outbox_pending") == 2
+    assert metric_value("events_outbox_oldest_age_seconds") >= 600
+    assert metric_value("events_broker_up") == 0
+    assert rounds[1] >= rounds[0] > 0
+
+    mock_transport.set_available(True)
+    stop.clear()
+    rounds.clear()
+    run_forever(stop=stop, batch=10, interval=0.01, using="default")
+    assert metric_value("events_broker_up") == 1
+    assert metric_value("events_outbox_pending") == 0
+
+
+def test_relay_command_serves_its_metrics_port(mock_transport, monkeypatch):
+    from wanzo_common.events.management.commands import relay_outbox
+
+    served = []
+    monkeypatch.setattr(
+        "wanzo_common.monitoring.exporter.start_exporter",
+        lambda **kwargs: served.append(kwargs["port"]),
+    )
+    monkeypatch.setattr(relay_outbox, "run_forever", lambda **kwargs: 0)
+    monkeypatch.setattr(relay_outbox, "_on_signals", lambda stop: None)
+    call_command("relay_outbox", "--metrics-port", "9999", stdout=StringIO())
+    assert served == [9999]
 
 
 def test_celery_task_relays_and_tolerates_an_outage(mock_transport):

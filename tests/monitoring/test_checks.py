@@ -58,7 +58,7 @@ def test_invalid_celery_port_is_e005():
 
 def test_port_from_the_environment_reaches_the_check(monkeypatch, tmp_path):
     monkeypatch.setenv("PROMETHEUS_PORT", "abc")
-    ports = ServicePorts(app=1, metrics=2, celery=3, events=4)
+    ports = ServicePorts(app=1, metrics=2, celery=3, events=4, relay=5)
     built = base_settings.build(service="checksvc", base_dir=tmp_path, ports=ports)
     with override_settings(WANZO_MONITORING=built["WANZO_MONITORING"]):
         assert ids(monitoring_errors()) == ["wanzo_monitoring.E001"]

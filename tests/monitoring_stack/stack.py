@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -24,13 +26,23 @@ RULE_FILES = sorted((MONITORING / "rules").glob("*.yml"))
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
 # Series Prometheus makes itself for every target.
 PROMETHEUS_SERIES = {"up"}
+# What Prometheus and Alertmanager export about themselves (their own scrape jobs), read by the
+# meta alerts.
+SELF_MONITORING = {
+    "prometheus_rule_evaluation_failures_total", "prometheus_notifications_errors_total",
+    "prometheus_notifications_sent_total", "alertmanager_notifications_failed_total",
+    "alertmanager_notifications_total",
+}  # fmt: skip
 # prometheus_client's process collector: the README's `process_*`.
 PROCESS_METRICS = {
     "process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",
     "process_start_time_seconds", "process_open_fds", "process_max_fds",
 }  # fmt: skip
 # Grafana's variables, as a Prometheus query needs them.
-GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h"}
+GRAFANA_VARIABLES = {
+    "$__rate_interval": "1m", "$__interval": "15s", "$__range": "1h",
+    "$job": ".*", "$instance": ".*",  # the dashboards' own variables, at "All"
+}  # fmt: skip
 
 
 def load_script(name: str) -> ModuleType:
@@ -163,4 +175,61 @@ def declared_metric_names() -> set[str]:
 
 @cache
 def exported_metric_names() -> frozenset[str]:
-    return frozenset(readme_metric_names() | declared_metric_names() | PROMETHEUS_SERIES)
+    return frozenset(
+        readme_metric_names() | declared_metric_names() | PROMETHEUS_SERIES | SELF_MONITORING
+    )
+
+
+def alert_expr(name: str) -> str:
+    """The ``expr`` of alert ``name``, as the rule files hold it."""
+    (rule,) = [rule for rule in alert_rules() if rule["alert"] == name]
+    return rule["expr"]
+
+
+@contextmanager
+def running_prometheus(config: dict, tmp: Path) -> Iterator[str]:
+    """A real Prometheus (Debian's ``prometheus``) on a free loopback port with ``config``;
+    yields its base URL once ready."""
+    import subprocess
+
+    from tests.devserver.helpers import free_ports, wait_for
+    from tests.test_manage_all import answers
+
+    (tmp / "prometheus.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (port,) = free_ports(1)
+    log = tmp / "prometheus.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            ["prometheus", f"--config.file={tmp / 'prometheus.yml'}",
+             f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: answers(f"{url}/-/ready") == 200, "prometheus ready", proc=proc, log=log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def api(base: str, path: str, **params: str):
+    """``data`` of a Prometheus API answer; AssertionError with its error when it failed."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    url = f"{base}/api/v1/{path}"
+    if params:
+        url += "?" + urllib.parse.urlencode(params)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=10) as response:
+            body = json.load(response)
+    except urllib.error.HTTPError as exc:
+        body = json.load(exc)
+    assert body.get("status") == "success", f"{body.get('errorType')}: {body.get('error')}"
+    return body["data"]

@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
+import signal
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 
 import pytest
@@ -24,8 +23,7 @@ import pytest
 from wanzo_common.devserver import sandbox as harness
 from wanzo_common.ports import SERVICES, ServicePorts
 
-from ..devserver.helpers import free_ports, wait_for
-from ..test_manage_all import answers
+from ..devserver.helpers import wait_for
 from . import stack
 
 pytestmark = [
@@ -36,12 +34,11 @@ pytestmark = [
     ),
 ]
 
-# Series `make up` cannot show, whatever the traffic: it runs no Celery worker, nothing is
-# dead-lettered and the broker raises no client error.
+# Series `make up` cannot show, whatever the traffic: it runs no Celery worker and the broker
+# raises no client error (dead letters are exported at 0 from the consumer's start).
 ABSENT_UNDER_MAKE_UP = {
     "celery_tasks_total": "no Celery worker under make up",
     "celery_task_duration_seconds_bucket": "no Celery worker under make up",
-    "kafka_dead_letters_total": "nothing is dead-lettered by healthy traffic",
     "kafka_client_errors_total": "the dev broker raises no client error",
 }
 SCRAPE_INTERVAL = "1s"
@@ -71,7 +68,7 @@ def system(running):
     return {
         service: ServicePorts(
             app=running.app_ports[service], metrics=running.metrics_ports[service],
-            celery=0, events=running.events_ports[service],
+            celery=0, events=running.events_ports[service], relay=running.relay_ports[service],
         )
         for service in SERVICES
     }  # fmt: skip
@@ -83,29 +80,12 @@ def prometheus(system, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prometheus")
     scrape_config = stack.load_script("scrape_config")
     config = scrape_config.render(
-        host="127.0.0.1", roles=("web", "consumer"), services=system,
-        rule_files=[str(path) for path in stack.RULE_FILES], alertmanager=None,
+        host="127.0.0.1", roles=("web", "consumer", "relay"), services=system,
+        rule_files=[str(path) for path in stack.RULE_FILES], alertmanager=None, prometheus=None,
         scrape_interval=SCRAPE_INTERVAL, evaluation_interval=SCRAPE_INTERVAL,
     )  # fmt: skip
-    (tmp / "prometheus.yml").write_text(scrape_config.dump(config))
-    (port,) = free_ports(1)
-    log = tmp / "prometheus.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            ["prometheus", f"--config.file={tmp / 'prometheus.yml'}",
-             f"--storage.tsdb.path={tmp / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: answers(f"{url}/-/ready") == 200, "prometheus ready", proc=proc, log=log)
+    with stack.running_prometheus(config, tmp) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +107,12 @@ def scraped(running, prometheus):
 
 def test_every_target_is_up(scraped):
     targets = api(scraped, "targets")["activeTargets"]
-    assert len(targets) == 2 * len(SERVICES)
+    assert len(targets) == 3 * len(SERVICES)
     down = [(t["labels"]["job"], t["labels"]["role"], t["lastError"]) for t in targets
             if t["health"] != "up"]  # fmt: skip
     assert down == []
     assert {(t["labels"]["job"], t["labels"]["role"]) for t in targets} == {
-        (service, role) for service in SERVICES for role in ("web", "consumer")
+        (service, role) for service in SERVICES for role in ("web", "consumer", "relay")
     }
 
 
@@ -153,7 +133,7 @@ def test_every_rule_group_is_loaded_and_evaluates_without_error(scraped):
 
 def test_every_metric_name_used_is_in_the_live_scrape(scraped):
     live = set(api(scraped, "label/__name__/values"))
-    allowed = set(ABSENT_UNDER_MAKE_UP)
+    allowed = set(ABSENT_UNDER_MAKE_UP) | stack.SELF_MONITORING  # Prometheus not scraping itself
     used = {n for n in stack.used_metric_names() if n not in stack.recorded_names()}
     missing = sorted(used - live - allowed)
     assert missing == [], "used in rules or dashboards, absent from the scrape"
@@ -178,22 +158,34 @@ def test_every_dashboard_query_parses(scraped):
     print("\n".join(f"  {line}" for line in empty))
 
 
+def test_web_stays_ready_while_the_broker_is_stopped_and_the_broker_alert_says_so(running, scraped):
+    """The dev broker frozen (SIGSTOP: `up` stops everything when a child exits): every web
+    answers /readyz 200 with the broker reported unavailable, and EventsBrokerUnavailable's
+    expression becomes true for every service's web. Last in the module: it stops the broker."""
+    expr = stack.alert_expr("EventsBrokerUnavailable")
+    assert broker_down_for(scraped, expr) == set()
+    broker = devbroker_pid(running)
+    os.kill(broker, signal.SIGSTOP)
+    try:
+
+        def every_web_reports_the_broker_down() -> bool:
+            for service in SERVICES:
+                status, body = readyz(running, service)
+                assert status == 200, (service, body)  # ready: the outbox absorbs the outage
+                assert body["checks"] == {"database": "ok"}
+                if body["dependencies"]["events_broker"] != "unavailable":
+                    return False
+            return broker_down_for(scraped, expr) == set(SERVICES)
+
+        wait_for(every_web_reports_the_broker_down, "the broker alert's expression", timeout=120)
+    finally:
+        os.kill(broker, signal.SIGCONT)
+
+
 # --- helpers --------------------------------------------------------------------------------
 
 
-def api(base: str, path: str, **params: str):
-    """``data`` of a Prometheus API answer; AssertionError with its error when it failed."""
-    url = f"{base}/api/v1/{path}"
-    if params:
-        url += "?" + urllib.parse.urlencode(params)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=10) as response:
-            body = json.load(response)
-    except urllib.error.HTTPError as exc:
-        body = json.load(exc)
-    assert body.get("status") == "success", f"{body.get('errorType')}: {body.get('error')}"
-    return body["data"]
+api = stack.api
 
 
 def all_targets_up(base: str) -> bool:
@@ -205,3 +197,33 @@ def _timestamp(value: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def broker_down_for(prometheus: str, expr: str) -> set[str]:
+    """The jobs whose web process the alert's expression names."""
+    result = api(prometheus, "query", query=expr)["result"]
+    return {sample["metric"]["job"] for sample in result if sample["metric"]["role"] == "web"}
+
+
+def readyz(system: harness.System, service: str) -> tuple[int, dict]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(system.url(service, "/readyz"), timeout=15) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def devbroker_pid(system: harness.System) -> int:
+    """The pid of the sandbox's dev broker (found by its address file in /proc)."""
+    address_file = str(system.root / "var" / "devbroker.addr")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = open(f"/proc/{entry}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if b"wanzo_common.events.devbroker" in argv and address_file.encode() in argv:
+            return int(entry)
+    pytest.skip("no dev broker in this run (KAFKA_BROKERS names a cluster)")

@@ -1,7 +1,7 @@
 """Which ports ``up`` binds for each service, and whether they are free before anything starts.
 
 The defaults are :mod:`wanzo_common.ports`; a service's ``APP_PORT``, ``PROMETHEUS_PORT``,
-``CELERY_PROMETHEUS_PORT`` and ``EVENTS_PROMETHEUS_PORT`` override them with the precedence its settings use (environment, then
+``CELERY_PROMETHEUS_PORT``, ``EVENTS_PROMETHEUS_PORT`` and ``RELAY_PROMETHEUS_PORT`` override them with the precedence its settings use (environment, then
 its ``.env``), read through the same :class:`~wanzo_common.env.Env`. Checking first turns "one
 of twelve processes died with EADDRINUSE" into one line naming the port and its owner.
 """
@@ -16,13 +16,15 @@ from wanzo_common.env import Env
 from wanzo_common.ports import ServicePorts, ports_of
 
 HOST = "127.0.0.1"  # up serves on loopback only
-# The ports up binds, by the variable that overrides each: the server's two, and the metrics
-# port of the consumer's host (the Celery worker, or consume_events with --consumers commands).
+# The ports up binds, by the variable that overrides each: the server's two, the metrics port
+# of the consumer's host (the Celery worker, or consume_events with --consumers commands) and
+# the relay's.
 BOUND = {
     "app": "APP_PORT",
     "metrics": "PROMETHEUS_PORT",
     "celery": "CELERY_PROMETHEUS_PORT",
     "events": "EVENTS_PROMETHEUS_PORT",
+    "relay": "RELAY_PROMETHEUS_PORT",
 }
 
 

@@ -54,6 +54,7 @@ class System:
     app_ports: dict[str, int]
     metrics_ports: dict[str, int]
     events_ports: dict[str, int]
+    relay_ports: dict[str, int]
     proc: subprocess.Popen | None = None
     extra_logs: list[Path] = field(default_factory=list)
 
@@ -137,18 +138,20 @@ def start(
     ``label`` names the PostgreSQL databases (dropped and made anew).
     """
     root = copy_of_repo(tmp_path / "repo")
-    ports = free_ports(3 * len(SERVICES))
+    ports = free_ports(4 * len(SERVICES))
     system = System(
         root=root, log_path=tmp_path / "system.log", env={},
-        app_ports=dict(zip(SERVICES, ports[0::3], strict=True)),
-        metrics_ports=dict(zip(SERVICES, ports[1::3], strict=True)),
-        events_ports=dict(zip(SERVICES, ports[2::3], strict=True)),
+        app_ports=dict(zip(SERVICES, ports[0::4], strict=True)),
+        metrics_ports=dict(zip(SERVICES, ports[1::4], strict=True)),
+        events_ports=dict(zip(SERVICES, ports[2::4], strict=True)),
+        relay_ports=dict(zip(SERVICES, ports[3::4], strict=True)),
     )  # fmt: skip
     for service in SERVICES:
         (root / "services" / service / ".env").write_text(
             f"APP_PORT={system.app_ports[service]}\n"
             f"PROMETHEUS_PORT={system.metrics_ports[service]}\n"
             f"EVENTS_PROMETHEUS_PORT={system.events_ports[service]}\n"
+            f"RELAY_PROMETHEUS_PORT={system.relay_ports[service]}\n"
         )
     scrubbed = {"DJANGO_SETTINGS_MODULE", "PROMETHEUS_MULTIPROC_DIR", "USE_KAFKA", "DATABASE_URL"}
     extra = env or {}

@@ -122,7 +122,7 @@ class Topology:
         """The :class:`ServicePorts` fields this run binds."""
         if not self.opts.events:
             return ("app", "metrics")
-        return ("app", "metrics", "celery" if self.workers else "events")
+        return ("app", "metrics", "celery" if self.workers else "events", "relay")
 
     def service(self, service: str, ports: ServicePorts) -> list[ProcessSpec]:
         """Every long-running process of one service: server, consumer host, relay, beat."""
@@ -138,9 +138,8 @@ class Topology:
             specs.append(
                 self.manage_py(service, consume, name=f"{service}.consumer", extra_env=extra)
             )
-        specs.append(
-            self.manage_py(service, ["relay_outbox"], name=f"{service}.relay", extra_env=extra)
-        )
+        relay = ["relay_outbox", "--metrics-port", str(ports.relay)]
+        specs.append(self.manage_py(service, relay, name=f"{service}.relay", extra_env=extra))
         if self.workers and service in BEAT:
             specs.append(self.beat(service, extra))
         return specs

@@ -1,4 +1,4 @@
-"""The events Django app: system checks, the broker readiness probe and the start-up log line."""
+"""The events Django app: system checks, the broker's state in /readyz and the start-up log line."""
 
 from __future__ import annotations
 
@@ -10,11 +10,21 @@ logger = logging.getLogger(__name__)
 
 
 def broker_ready() -> None:
-    """Readiness probe: raises when the configured broker cannot be reached."""
+    """Raises when the configured broker cannot be reached; sets ``events_broker_up``.
+
+    Reported by ``/readyz`` as a dependency, not a condition: web stays ready without the
+    broker (its outbox keeps the events), and the gauge's alert says the broker is down.
+    """
+    from wanzo_common.events import metrics
     from wanzo_common.events.conf import app_settings
     from wanzo_common.events.transports import get_transport
 
-    get_transport().ping(timeout=min(2.0, float(app_settings.SEND_TIMEOUT)))
+    try:
+        get_transport().ping(timeout=min(2.0, float(app_settings.SEND_TIMEOUT)))
+    except Exception:
+        metrics.EVENTS_BROKER_UP.set(0)
+        raise
+    metrics.EVENTS_BROKER_UP.set(1)
 
 
 def transport_name() -> str:
@@ -53,7 +63,7 @@ class EventsConfig(AppConfig):
         from wanzo_common import health
         from wanzo_common.events import checks  # noqa: F401  (registers the system checks)
 
-        health.READINESS_CHECKS.setdefault("events_broker", broker_ready)
+        health.READINESS_DEPENDENCIES.setdefault("events_broker", broker_ready)
         health.READINESS_DETAILS.setdefault("transport", transport_name)
         # Every process (server, consumer, relay, worker) says once which transport it runs on:
         # logging is configured before the apps are ready (django.setup()).

@@ -75,6 +75,8 @@ DEFAULTS: dict[str, Any] = {
     "BATCH_SIZE": 50,
     "BATCH_MAX_WAIT_MS": 0,
     "METRICS_PORT": None,
+    # /metrics of relay_outbox (its outbox gauges and liveness); None: no exporter.
+    "RELAY_METRICS_PORT": None,
     "CONSUME_TOPICS": None,
     "CELERY_CONSUMER": False,
 }
@@ -177,4 +179,5 @@ def events_settings(env: Any, service: str) -> dict[str, Any]:
         "BATCH_MAX_WAIT_MS": env.int("EVENTS_BATCH_MAX_WAIT_MS", 0),
         "CELERY_CONSUMER": env.bool("EVENTS_CELERY_CONSUMER", False),
         "METRICS_PORT": env.int("EVENTS_PROMETHEUS_PORT", None),
+        "RELAY_METRICS_PORT": env.int("RELAY_PROMETHEUS_PORT", None),
     }

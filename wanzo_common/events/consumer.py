@@ -146,13 +146,17 @@ class ConsumerEngine:
             group_id=self.group, topics=self.topics, from_beginning=self.from_beginning
         )
 
+        metrics.create_dead_letter_series(self.topics)
+
         def done(finished: Sequence[tuple[Message, Outcome]]) -> None:
             self._store(consumer, finished, stats)
+            _progress()
 
         try:
             while not self._should_stop(stats, limits):
                 room = self._room(stats, limits)
                 batch = self._poll_batch(consumer, poll_interval, room)
+                _progress()
                 self._report_lag(consumer, every=LAG_INTERVAL)
                 limits.idle = not batch
                 if batch:
@@ -247,6 +251,11 @@ class ConsumerEngine:
             return
         for (topic, partition), lag in lags.items():
             metrics.KAFKA_CONSUMER_LAG.labels(topic=topic, partition=str(partition)).set(lag)
+
+
+def _progress() -> None:
+    """The liveness gauge: a handler that never returns stops moving it (KafkaConsumerStuck)."""
+    metrics.KAFKA_CONSUMER_LAST_PROGRESS.set(time.time())
 
 
 def default_topics() -> list[str]:

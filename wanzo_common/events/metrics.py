@@ -51,6 +51,26 @@ EVENTS_OUTBOX_OLDEST_AGE = gauge(
     "events_outbox_oldest_age_seconds", "Age of the oldest outbox row not yet sent (0 if none)."
 )
 
+# Liveness: the wall-clock time of a process's last step, so a process stuck inside a handler or
+# a send (whose other gauges freeze) is seen by an alert and by its liveness probe
+# (wanzo_common/events/liveness.py). Unix seconds; `time() - gauge` is the time stuck.
+KAFKA_CONSUMER_LAST_PROGRESS = gauge(
+    "kafka_consumer_last_progress_timestamp_seconds",
+    "Unix time of the consumer's last poll or offset store.",
+    mode="max",
+)
+EVENTS_RELAY_LAST_PROGRESS = gauge(
+    "events_relay_last_progress_timestamp_seconds",
+    "Unix time the outbox relay last finished a round (rows sent, none pending, or a broker "
+    "error handled).",
+    mode="max",
+)
+# 1 when the last check of the broker (a /readyz probe, a relay round) reached it, else 0. Web
+# stays ready without the broker (the outbox absorbs the outage); this gauge and its alert say so.
+EVENTS_BROKER_UP = gauge(
+    "events_broker_up", "1 if this process's last check reached the events broker, else 0."
+)
+
 # From librdkafka's statistics (kafka_stats.py): one series per client role and broker.
 KAFKA_CLIENT_QUEUED_MESSAGES = gauge(
     "kafka_client_queued_messages",
@@ -88,6 +108,19 @@ KAFKA_CLIENT_ERRORS = counter(
     "Errors reported by a Kafka client, by role and librdkafka error name (e.g. _TRANSPORT).",
     labels=("role", "error"),
 )
+
+
+def create_dead_letter_series(topics: list[str] | tuple[str, ...]) -> None:
+    """Create ``kafka_dead_letters_total`` at 0 for every topic and reason a consumer can use.
+
+    A counter series that appears at 1 is invisible to ``increase()``: the first dead letter
+    would never alert. Created at start-up, the first one is an increase from 0.
+    """
+    from wanzo_common.events.exceptions import REASONS
+
+    for topic in topics:
+        for reason in (*sorted(REASONS), "rejected", "max_attempts"):
+            KAFKA_DEAD_LETTERS.labels(topic=topic, reason=reason)
 
 
 def message_type(message: Message) -> str:

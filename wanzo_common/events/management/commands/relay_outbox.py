@@ -3,6 +3,11 @@
 Runs until SIGTERM/SIGINT (finishing the batch in hand), or one drain with ``--once``. A broker
 or database outage is logged and retried with growing pauses: the relay never gives up, because
 the events wait safely in the table. Several relays may run at once on PostgreSQL.
+
+With ``--metrics-port`` (default ``RELAY_METRICS_PORT``, env ``RELAY_PROMETHEUS_PORT``) it serves
+its own /metrics: the outbox gauges after every round, broker outage or not, whether the broker
+acknowledged (``events_broker_up``), and the time of its last round, which its liveness probe
+reads (``python -m wanzo_common.events.liveness relay``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, close_old_connections
 
+from wanzo_common.events import metrics
 from wanzo_common.events.conf import app_settings
 from wanzo_common.events.relay import (
     check_relay_transport,
@@ -41,6 +47,11 @@ class Command(BaseCommand):
             "--interval", type=float, default=None, help="Seconds between polls when idle."
         )
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            help="Serve /metrics on this port (default RELAY_METRICS_PORT; 0: off).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch = options["batch"] or app_settings.RELAY_BATCH
@@ -59,10 +70,19 @@ class Command(BaseCommand):
             self.stdout.write(f"relayed {sent} event(s)")
             return
         interval = options["interval"] or app_settings.RELAY_INTERVAL
+        _serve_metrics(options["metrics_port"])
         stop = threading.Event()
         _on_signals(stop)
         sent = run_forever(stop=stop, batch=batch, interval=interval, using=options["database"])
         self.stdout.write(f"relayed {sent} event(s); stopped")
+
+
+def _serve_metrics(port: int | None) -> None:
+    port = app_settings.RELAY_METRICS_PORT if port is None else port
+    if port:
+        from wanzo_common.monitoring.exporter import start_exporter
+
+        start_exporter(port=port, label="relay metrics exporter")
 
 
 def _on_signals(stop: threading.Event) -> None:
@@ -75,20 +95,39 @@ def _on_signals(stop: threading.Event) -> None:
 
 
 def run_forever(*, stop: threading.Event, batch: int, interval: float, using: str) -> int:
-    """The relay loop: drain, publish gauges, wait; pauses grow while the broker is down."""
+    """The relay loop: drain, publish gauges, wait; pauses grow while the broker is down.
+
+    The outbox gauges are set after every round, failed ones too: during a broker outage the
+    oldest row's age must keep growing for EventsOutboxBacklogOld to fire. The progress gauge
+    moves once per round whatever happened: only a relay hung inside a call stops it.
+    """
     total, pause, last_prune = 0, interval, 0.0
     while not stop.is_set():
         try:
-            total += relay_pending(batch=batch, using=using)
-            update_outbox_gauges(using=using)
+            sent = relay_pending(batch=batch, using=using)
+            if sent:  # acknowledged; an empty round never reached the broker and proves nothing
+                metrics.EVENTS_BROKER_UP.set(1)
+            total += sent
             pause = interval
             if time.monotonic() - last_prune >= PRUNE_EVERY:
                 last_prune = time.monotonic()
                 prune_outbox(using=using)
         except (DeliveryError, DatabaseError) as exc:
             logger.warning("outbox relay: %s, retrying in %.1fs", type(exc).__name__, pause)
-            if isinstance(exc, DatabaseError):
+            if isinstance(exc, DeliveryError):
+                metrics.EVENTS_BROKER_UP.set(0)
+            else:
                 close_old_connections()  # drop a broken connection; the next query reconnects
             pause = min(MAX_PAUSE, pause * 2)
+        _publish_gauges(using)
         stop.wait(pause)
     return total
+
+
+def _publish_gauges(using: str) -> None:
+    try:
+        update_outbox_gauges(using=using)
+    except DatabaseError as exc:
+        logger.debug("outbox gauges unavailable: %s", type(exc).__name__)
+        close_old_connections()
+    metrics.EVENTS_RELAY_LAST_PROGRESS.set(time.time())
