@@ -71,7 +71,7 @@ class Checker:
         sent = {op.body["transaction_id"]: op for op in self.ops("app_mobile", "POST", "/api/sales/")}
         kinds = Counter(op.kind for op in sent.values())
         stored = {str(r[0]): r[1:] for r in query(self.db["app_mobile"],
-                  "SELECT transaction_id, amount, currency, organization_id FROM sales_sale")}  # fmt: skip
+                  "SELECT transaction_id, amount, currency, organization_id FROM mobile_sales_sale")}  # fmt: skip
         posted = defaultdict(list)
         for ref, org, currency, debit in query(self.db["accounting"], """
                 SELECT e.source_reference, e.organization_id, e.currency, SUM(l.debit)
@@ -107,7 +107,7 @@ class Checker:
 
     def sale_round_trip(self) -> Result:
         statuses = dict(query(self.db["app_mobile"],
-                              "SELECT status, COUNT(*) FROM sales_sale GROUP BY status"))  # fmt: skip
+                              "SELECT status, COUNT(*) FROM mobile_sales_sale GROUP BY status"))  # fmt: skip
         pending = statuses.get("pending", 0)
         bad = [f"{pending} sales still pending after the drain"] if pending else []
         return Result("every stored sale completed (transaction.completed came back)",
@@ -117,7 +117,7 @@ class Checker:
 
     def charges(self) -> Result:
         subscriptions = {str(r[0]) for r in query(self.db["admin"],
-                         "SELECT id FROM subscriptions_subscription")}  # fmt: skip
+                         "SELECT id FROM admin_subscriptions_subscription")}  # fmt: skip
         changes = {r[0] for r in query(self.db["admin"],
                    "SELECT event_id FROM wanzo_events_outbox WHERE type = 'subscription.changed'")}  # fmt: skip
         booked = Counter()
@@ -152,17 +152,19 @@ class Checker:
     def postings(self) -> Result:
         sent = self.ops("accounting", "POST", "/api/journal-entries/")
         kinds = Counter(op.kind for op in sent)
-        accepted = [op.answer["id"] for op in sent if op.kind == "ok"]
+        accepted = [op.answer["id"] for op in sent if op.kind == "ok" and op.status == 201]
         rows = Counter(str(r[0]) for r in query(self.db["accounting"],
                        "SELECT id FROM ledger_journalentry WHERE source = 'api'"))  # fmt: skip
         bad = [f"accepted posting {pk} stored {rows[pk]} times" for pk in accepted if rows[pk] != 1]
         total = sum(rows.values())
-        balanced_sent = [op for op in sent if op.kind != "fail" and op.kind != "refused"]
+        # The unbalanced posting the workload sends on purpose expects its 400 (kind ok).
+        balanced_sent = [op for op in sent if op.kind == "info" or op.status == 201]
         if not len(accepted) <= total <= len(balanced_sent):
             bad.append(f"{total} API postings stored for {len(accepted)} accepted, "
                        f"{len(balanced_sent)} possibly accepted")  # fmt: skip
         return Result("every accepted journal posting stored once; none that was refused",
-                      {"sent": len(sent), "accepted": kinds["ok"], "refused": kinds["fail"],
+                      {"sent": len(sent), "accepted": len(accepted),
+                       "refused": len(sent) - len(accepted) - kinds["info"],
                        "unknown": kinds["info"], "stored": total}, bad)  # fmt: skip
 
     def ledger_balances(self) -> Result:
@@ -221,7 +223,7 @@ class Checker:
                 bad.append(f"poison {pid} reached {reached} of {len(groups)} dead-letter topics")
         counts = {"poison sent": len(self.poison), "dead-letter topics": len(groups),
                   "dead letters": sum(len(v) for v in self.dlq.values()),
-                  "duplicates": sum(held.values()) - len(held)}  # fmt: skip
+                  "duplicates": sum(len(v) - len(set(v)) for v in self.dlq.values())}  # fmt: skip
         return Result("dead-letter topics hold only the poison sent on purpose, all of it",
                       counts, bad)
 
@@ -230,9 +232,9 @@ class Checker:
     def users(self) -> Result:
         auth = {str(r[0]): r[1] for r in query(self.db["auth"],
                 "SELECT id, is_active FROM identity_user WHERE deleted_at IS NULL")}  # fmt: skip
-        directory = dict(query(self.db["admin"], "SELECT user_id, status FROM directory_userrecord"))
+        directory = dict(query(self.db["admin"], "SELECT user_id, status FROM admin_directory_userrecord"))
         active_devices = Counter(r[0] for r in query(self.db["app_mobile"],
-                                 "SELECT user_id FROM devices_device WHERE active"))  # fmt: skip
+                                 "SELECT user_id FROM mobile_devices_device WHERE active"))  # fmt: skip
         bad = []
         for uid, is_active in auth.items():
             status = directory.get(uid)

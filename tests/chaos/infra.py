@@ -48,14 +48,14 @@ class Postgres:
         initdb = [str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"]
         subprocess.run(_as_postgres([*initdb, "--no-sync", "-E", "UTF8"]), check=True,
                        capture_output=True, timeout=120)  # fmt: skip
-        options = (
-            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
-            " -c max_connections=300 -c shared_buffers=32MB -c fsync=off"
-        )
+        settings = {
+            "listen_addresses": "127.0.0.1", "port": self.port,
+            "unix_socket_directories": str(self.directory), "max_connections": 300,
+            "shared_buffers": "32MB", "fsync": "off",  # no OS crash here: the WAL suffices
+        }  # fmt: skip
         with (self.data / "postgresql.auto.conf").open("a") as conf:
-            for line in options.split(" -c ")[1:]:
-                conf.write(line.strip() + "\n")
-            conf.write(f"port = {self.port}\nunix_socket_directories = '{self.directory}'\n")
+            for name, value in settings.items():
+                conf.write(f"{name} = '{value}'\n")
 
     def pg_ctl(self, *args: str, timeout: float = 120) -> None:
         argv = [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", *args]

@@ -7,6 +7,8 @@ workload choices (timings, and so the exact interleaving, still vary).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import shutil
 import sys
@@ -56,6 +58,7 @@ def soak(*, duration: float, seed: int, rate: float = 3.0, organizations: int = 
         f"scheduled{' (BROKEN relay variant)' if broken else ''}")  # fmt: skip
     tmp = Path(workdir or tempfile.mkdtemp(prefix=f"chaos-{seed}-"))
     tmp.mkdir(parents=True, exist_ok=True)
+    tmp.chmod(0o755)  # PostgreSQL runs as its own user below it
     pg_port = int(os.environ.get("CHAOS_PG_PORT", "19896"))
     kafka_port = int(os.environ.get("CHAOS_KAFKA_PORT", "19892"))
     controller = int(os.environ.get("CHAOS_KAFKA_CONTROLLER_PORT", str(kafka_port + 2)))
@@ -99,18 +102,27 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
     stop_poison = threading.Event()
 
     def poisoner() -> None:
-        while not stop_poison.wait(15):
+        while True:
             if kafka.running and (pid := send_poison(kafka.address)):
                 poison[pid] = "sent"
+            if stop_poison.wait(15):
+                return
 
     threads = [threading.Thread(target=f, daemon=True) for f in (scraper.run, nemesis.run, poisoner)]
     for thread in threads:
         thread.start()
-    say(f"chaos: load for {duration:.0f} s")
-    workload.run(duration=duration, rate=rate, out=out)
+    say(f"chaos: load for {duration:.0f} s, and until the last fault is over")
+
+    def stop_load() -> None:
+        time.sleep(duration)
+        nemesis.finished.wait()
+        workload.stopping.set()
+
+    threading.Thread(target=stop_load, daemon=True).start()
+    workload.started = time.monotonic()
+    workload.run(rate=rate, out=_Progress(out))
     stop_poison.set()
-    nemesis.stopping.set()
-    threads[1].join()  # a Kafka outage in progress ends with Kafka started again
+    threads[1].join()
     threads[2].join()
     say("chaos: load stopped; healing and draining")
     if not kafka.running:
@@ -124,6 +136,7 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
     with workload.api.gate:
         scraper.close_all()
     dlq = read_dead_letters(kafka.address)
+    _save_history(system.log_path.parent / "history.jsonl", workload.api.history)
     urls = {s: system.env["DATABASE_URL"].replace("{service}", s) for s in SERVICES}
     check = checking.Checker(db_urls=urls, history=workload.api.history, poison=poison, dlq=dlq,
                              scraper=scraper, admin_email=workload.admin.email)  # fmt: skip
@@ -142,6 +155,13 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
     for result in results:
         say(result.line())
     return report
+
+
+def _save_history(path: Path, history) -> None:
+    """Every request and its answer, one JSON line each (kept with ``--keep``)."""
+    with path.open("w") as out:
+        for op in history:
+            out.write(json.dumps(dataclasses.asdict(op), default=str) + "\n")
 
 
 def _drain(system, say) -> float:
@@ -165,6 +185,25 @@ def _drain(system, say) -> float:
         time.sleep(1)
     say("chaos: WARNING the system did not drain in time")
     return time.monotonic() - started
+
+
+class _Progress:
+    """The demo's progress line (rewritten every second with a carriage return) as a line
+    every 10 s, so that logs stay readable beside the nemesis' lines."""
+
+    def __init__(self, out) -> None:
+        self.out, self.last = out, 0.0
+
+    def write(self, text: str) -> int:
+        if text.endswith("\r"):
+            if time.monotonic() - self.last < 10:
+                return len(text)
+            self.last = time.monotonic()
+            text = text[:-1] + "\n"
+        return self.out.write(text)
+
+    def flush(self) -> None:
+        self.out.flush()
 
 
 def _printer(out):

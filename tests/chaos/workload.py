@@ -59,6 +59,16 @@ class RecordingApi(Api):
         # A fresh connection per request, as the sync gunicorn workers close theirs anyway:
         # a request never goes out on a connection a killed worker left half-open.
         self.http.headers["Connection"] = "close"
+        self._status: int | None = None
+        send = self.http.request
+
+        def request(*args, **kwargs):
+            self._status = None
+            response = send(*args, **kwargs)
+            self._status = response.status_code
+            return response
+
+        self.http.request = request
 
     def call(self, service, method, path, *, member=None, json=None, expect=(200, 201),
              params=None):  # fmt: skip
@@ -76,7 +86,7 @@ class RecordingApi(Api):
                 kind = "refused" if _refused(exc) else "info"
                 self._record(service, method, path, json, kind, None, type(exc).__name__)
                 raise
-            self._record(service, method, path, json, "ok", None, answer)
+            self._record(service, method, path, json, "ok", self._status, answer)
             return answer
 
     def _record(self, service, method, path, body, kind, status, answer) -> None:
@@ -93,6 +103,10 @@ class _Bearer(Member):
         super().__init__(member.email, member.password, access=member.access, refresh="")
 
 
+class _LoadOver(Exception):
+    """Ends the demo's loop (which otherwise runs for a fixed duration)."""
+
+
 class Workload:
     """The demo's set-up (admin, organisations, subscriptions), then its steps at ``rate``/s."""
 
@@ -103,6 +117,7 @@ class Workload:
         self.make_admin = make_admin
         self.demo: Demo | None = None
         self.stopping = threading.Event()
+        self.started = time.monotonic()
 
     def setup(self, organizations: int) -> None:
         self.make_admin(self.admin.email, self.admin.password)
@@ -111,8 +126,8 @@ class Workload:
         for index in range(organizations):
             self.demo.subscribe(self.demo.add_tenant(index))
 
-    def run(self, *, duration: float, rate: float, out) -> None:
-        """The demo's loop; ends early when :attr:`stopping` is set."""
+    def run(self, *, rate: float, out) -> None:
+        """The demo's loop, until :attr:`stopping` is set."""
         demo = self.demo
         original = demo.steps
 
@@ -120,12 +135,15 @@ class Workload:
             return [(weight, self._stoppable(step)) for weight, step in original()]
 
         demo.steps = steps
-        demo.run(duration=duration, rate=rate, out=out)
+        try:
+            demo.run(duration=float("inf"), rate=rate, out=out)
+        except _LoadOver:
+            demo.progress(time.monotonic() - self.started, 0, out, final=True)
 
     def _stoppable(self, step):
         def run(tenant):
             if self.stopping.is_set():
-                return None
+                raise _LoadOver
             return step(tenant)
 
         run.__name__ = step.__name__
