@@ -68,7 +68,9 @@ class Checker:
     # --- sales ----------------------------------------------------------------------------
 
     def sales(self) -> Result:
-        sent = {op.body["transaction_id"]: op for op in self.ops("app_mobile", "POST", "/api/sales/")}
+        sent = {
+            op.body["transaction_id"]: op for op in self.ops("app_mobile", "POST", "/api/sales/")
+        }
         kinds = Counter(op.kind for op in sent.values())
         stored = {str(r[0]): r[1:] for r in query(self.db["app_mobile"],
                   "SELECT transaction_id, amount, currency, organization_id FROM mobile_sales_sale")}  # fmt: skip
@@ -110,8 +112,11 @@ class Checker:
                               "SELECT status, COUNT(*) FROM mobile_sales_sale GROUP BY status"))  # fmt: skip
         pending = statuses.get("pending", 0)
         bad = [f"{pending} sales still pending after the drain"] if pending else []
-        return Result("every stored sale completed (transaction.completed came back)",
-                      {k: statuses.get(k, 0) for k in ("completed", "failed", "pending")}, bad)
+        return Result(
+            "every stored sale completed (transaction.completed came back)",
+            {k: statuses.get(k, 0) for k in ("completed", "failed", "pending")},
+            bad,
+        )
 
     # --- subscription charges -------------------------------------------------------------
 
@@ -131,8 +136,10 @@ class Checker:
                 bad.append(f"subscription {sid} charged {n} times")
         for eid in changes:
             if booked[("subscription.changed", eid)] != 1:
-                bad.append(f"plan change {eid} charged {booked[('subscription.changed', eid)]} times")
-        for (source, ref), n in booked.items():
+                bad.append(
+                    f"plan change {eid} charged {booked[('subscription.changed', eid)]} times"
+                )
+        for source, ref in booked:
             cause = subscriptions if source == "subscription.created" else changes
             if ref not in cause:
                 bad.append(f"{source} charge {ref} without a cause in admin")
@@ -144,8 +151,9 @@ class Checker:
         counts = {"subscriptions": len(subscriptions), "plan changes accepted": kinds["ok"],
                   "plan changes unknown": kinds["info"], "plan change events": len(changes),
                   "charges booked": sum(booked.values())}  # fmt: skip
-        return Result("every subscription charge booked exactly once; none without its cause",
-                      counts, bad)
+        return Result(
+            "every subscription charge booked exactly once; none without its cause", counts, bad
+        )
 
     # --- postings and the ledger ----------------------------------------------------------
 
@@ -204,7 +212,9 @@ class Checker:
         for service in SERVICES:
             rows = query(self.db[service], """SELECT "group", event_id, COUNT(*)
                 FROM wanzo_events_inbox GROUP BY 1, 2 HAVING COUNT(*) > 1""")  # fmt: skip
-            counts[service] = query(self.db[service], "SELECT COUNT(*) FROM wanzo_events_inbox")[0][0]
+            counts[service] = query(self.db[service], "SELECT COUNT(*) FROM wanzo_events_inbox")[0][
+                0
+            ]
             bad += [f"{service}: event {r[1]} handled {r[2]} times by {r[0]}" for r in rows]
         return Result("no event handled twice (inbox rows per service)", counts, bad)
 
@@ -224,15 +234,18 @@ class Checker:
         counts = {"poison sent": len(self.poison), "dead-letter topics": len(groups),
                   "dead letters": sum(len(v) for v in self.dlq.values()),
                   "duplicates": sum(len(v) - len(set(v)) for v in self.dlq.values())}  # fmt: skip
-        return Result("dead-letter topics hold only the poison sent on purpose, all of it",
-                      counts, bad)
+        return Result(
+            "dead-letter topics hold only the poison sent on purpose, all of it", counts, bad
+        )
 
     # --- users ----------------------------------------------------------------------------
 
     def users(self) -> Result:
         auth = {str(r[0]): r[1] for r in query(self.db["auth"],
                 "SELECT id, is_active FROM identity_user WHERE deleted_at IS NULL")}  # fmt: skip
-        directory = dict(query(self.db["admin"], "SELECT user_id, status FROM admin_directory_userrecord"))
+        directory = dict(
+            query(self.db["admin"], "SELECT user_id, status FROM admin_directory_userrecord")
+        )
         active_devices = Counter(r[0] for r in query(self.db["app_mobile"],
                                  "SELECT user_id FROM mobile_devices_device WHERE active"))  # fmt: skip
         bad = []
@@ -278,5 +291,6 @@ class Checker:
             scrapes = sum(len(e.readings) for e in epochs.values())
             counts[service] = (f"counted {counted:.0f} = answered {answered} (+{unknown} "
                                f"unanswered), {len(epochs)} epochs, {scrapes} scrapes")  # fmt: skip
-        return Result("http_requests_total never decreased and equals the requests made",
-                      counts, bad)
+        return Result(
+            "http_requests_total never decreased and equals the requests made", counts, bad
+        )

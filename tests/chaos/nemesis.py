@@ -123,7 +123,9 @@ class Nemesis:
         stopped = time.monotonic() - started
         self.system.start_service(fault.service)
         took = time.monotonic() - started
-        return f"{fault.service}: SIGTERM, stopped in {stopped:.1f}s, serving again after {took:.1f}s"
+        return (
+            f"{fault.service}: SIGTERM, stopped in {stopped:.1f}s, serving again after {took:.1f}s"
+        )
 
     def kafka_outage(self, fault: Fault) -> str:
         self.kafka.stop()

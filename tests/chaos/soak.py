@@ -108,7 +108,9 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
             if stop_poison.wait(15):
                 return
 
-    threads = [threading.Thread(target=f, daemon=True) for f in (scraper.run, nemesis.run, poisoner)]
+    threads = [
+        threading.Thread(target=f, daemon=True) for f in (scraper.run, nemesis.run, poisoner)
+    ]
     for thread in threads:
         thread.start()
     say(f"chaos: load for {duration:.0f} s, and until the last fault is over")
@@ -171,8 +173,12 @@ def _drain(system, say) -> float:
     last, stable_since = None, time.monotonic()
     while time.monotonic() - started < DRAIN_TIMEOUT:
         try:
-            pending = sum(checking.query(urls[s], "SELECT COUNT(*) FROM wanzo_events_outbox "
-                                                  "WHERE sent_at IS NULL")[0][0] for s in SERVICES)
+            pending = sum(
+                checking.query(
+                    urls[s], "SELECT COUNT(*) FROM wanzo_events_outbox WHERE sent_at IS NULL"
+                )[0][0]
+                for s in SERVICES
+            )
             inbox = tuple(checking.query(urls[s], "SELECT COUNT(*) FROM wanzo_events_inbox")[0][0]
                           for s in SERVICES)  # fmt: skip
         except Exception:  # noqa: BLE001  (the database is coming back)

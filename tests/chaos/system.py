@@ -209,7 +209,9 @@ def start_system(
         return spec
 
     for service in SERVICES:
-        spec = prepared(topology.manage_py(service, ["migrate", "--noinput"], extra_env=MOCK_OPT_IN))
+        spec = prepared(
+            topology.manage_py(service, ["migrate", "--noinput"], extra_env=MOCK_OPT_IN)
+        )
         result = subprocess.run(spec.argv, cwd=spec.cwd, env=spec.env, capture_output=True,
                                 text=True, timeout=300)  # fmt: skip
         if result.returncode:
