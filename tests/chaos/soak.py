@@ -86,6 +86,8 @@ def soak(*, duration: float, seed: int, rate: float = 3.0, organizations: int = 
         else:
             say(f"chaos: kept {tmp}")
     report.seconds = time.monotonic() - began
+    verdict = "all invariants held" if report.ok else "VIOLATED: " + "; ".join(report.violated())
+    say(f"chaos: seed {seed}: {verdict} ({report.seconds:.0f} s in all)")
     return report
 
 
