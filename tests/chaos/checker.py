@@ -42,13 +42,14 @@ def query(url: str, sql: str, params=()) -> list[tuple]:
 
 class Checker:
     def __init__(self, *, db_urls: dict[str, str], history, poison: dict, dlq: dict,
-                 scraper, admin_email: str) -> None:  # fmt: skip
+                 scraper, admin_email: str, handled_types: dict[str, set[str]]) -> None:  # fmt: skip
         self.db = db_urls
         self.history = history
         self.poison = poison  # poison id -> topic, as the broker acknowledged them
         self.dlq = dlq  # dlq topic -> list of (poison id or None)
         self.scraper = scraper
         self.admin_email = admin_email
+        self.handled_types = handled_types  # service -> event types its consumer group handles
         self.results: list[Result] = []
 
     def ops(self, service: str, method: str, path_start: str, path_end: str = "") -> list:
@@ -60,7 +61,8 @@ class Checker:
 
     def run(self) -> list[Result]:
         for check in (self.sales, self.sale_round_trip, self.charges, self.postings,
-                      self.ledger_balances, self.outbox, self.inbox, self.dead_letters,
+                      self.ledger_balances, self.outbox, self.inbox, self.events_handled,
+                      self.dead_letters,
                       self.users, self.request_counters):  # fmt: skip
             self.results.append(check())
         return self.results
@@ -217,6 +219,23 @@ class Checker:
             ]
             bad += [f"{service}: event {r[1]} handled {r[2]} times by {r[0]}" for r in rows]
         return Result("no event handled twice (inbox rows per service)", counts, bad)
+
+    def events_handled(self) -> Result:
+        """Every event in any outbox, handled by every service whose group handles its type."""
+        published = []
+        for service in SERVICES:
+            published += query(self.db[service], "SELECT event_id, type FROM wanzo_events_outbox")
+        bad, counts = [], {}
+        for service, types in self.handled_types.items():
+            inbox = {
+                r[0] for r in query(self.db[service], "SELECT event_id FROM wanzo_events_inbox")
+            }
+            expected = [(eid, kind) for eid, kind in published if kind in types]
+            missing = [(eid, kind) for eid, kind in expected if eid not in inbox]
+            bad += [f"{service} never handled {kind} {eid}" for eid, kind in missing]
+            counts[service] = f"{len(expected) - len(missing)}/{len(expected)}"
+        return Result("every published event handled by every service that handles its type",
+                      counts, bad)  # fmt: skip
 
     def dead_letters(self) -> Result:
         bad = []

@@ -97,6 +97,7 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
                             system, "auth", "create_internal_admin", "--email", email,
                             "--no-input", env={"WANZO_ADMIN_PASSWORD": password}))  # fmt: skip
     workload.setup(organizations)
+    handled_types = {service: _handled_types(system, service) for service in SERVICES}
     scraper = Scraper(system)
     nemesis = Nemesis(system, postgres, kafka, faults=faults, gate=workload.api.gate,
                       scraper=scraper, out=out)  # fmt: skip
@@ -143,7 +144,8 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
     _save_history(system.log_path.parent / "history.jsonl", workload.api.history)
     urls = {s: system.env["DATABASE_URL"].replace("{service}", s) for s in SERVICES}
     check = checking.Checker(db_urls=urls, history=workload.api.history, poison=poison, dlq=dlq,
-                             scraper=scraper, admin_email=workload.admin.email)  # fmt: skip
+                             scraper=scraper, admin_email=workload.admin.email,
+                             handled_types=handled_types)  # fmt: skip
     results = check.run()
     requests = {s: sum(1 for op in workload.api.history if op.service == s) for s in SERVICES}
     kinds = {}
@@ -159,6 +161,21 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
     for result in results:
         say(result.line())
     return report
+
+
+HANDLED_TYPES = (
+    "from wanzo_common.events.conf import app_settings\n"
+    "from wanzo_common.events.registry import autodiscover, registry\n"
+    "autodiscover()\n"
+    "print('TYPES', *sorted(registry.types_for(group=app_settings.CONSUMER_GROUP_ID)))"
+)
+
+
+def _handled_types(system, service: str) -> set[str]:
+    """The event types the service's consumer group handles, as its registry says."""
+    output = manage(system, service, "shell", "-c", HANDLED_TYPES)
+    line = next(line for line in output.splitlines() if line.startswith("TYPES"))
+    return set(line.split()[1:])
 
 
 def _save_history(path: Path, history) -> None:
