@@ -80,7 +80,7 @@ class RecordingApi(Api):
                                       else _Bearer(member), json=json, expect=expect,
                                       params=params)  # fmt: skip
             except ApiError as exc:
-                self._record(service, method, path, json, "fail", exc.status, str(exc)[:300])
+                self._record(service, method, path, json, "fail", exc.status, None)
                 raise
             except requests.RequestException as exc:
                 kind = "refused" if _refused(exc) else "info"
@@ -90,10 +90,23 @@ class RecordingApi(Api):
             return answer
 
     def _record(self, service, method, path, body, kind, status, answer) -> None:
+        body, answer = _redacted(body), _redacted(answer)
         self.history.append(Op(service, method, path, body, kind, status, answer, time.time()))
 
     def counts(self) -> Counter:
         return Counter((op.service, op.kind) for op in self.history)
+
+
+SECRETS = frozenset({"password", "access", "refresh", "new_password", "old_password"})
+
+
+def _redacted(value: Any) -> Any:
+    """The history keeps no password or token (it is written to disk with ``--keep``)."""
+    if isinstance(value, dict):
+        return {k: "<redacted>" if k in SECRETS else _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    return value
 
 
 class _Bearer(Member):
