@@ -153,7 +153,8 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
         kinds[op.kind] = kinds.get(op.kind, 0) + 1
     report = Report(seed=seed, faults=dict(nemesis.done), requests={**requests, **kinds},
                     results=results)  # fmt: skip
-    say(f"chaos: drained in {drained:.0f} s; process restarts by the supervisor {system.restarts}")
+    exits = ", ".join(f"{name} ({code})" for name, code in system.exits) or "none"
+    say(f"chaos: drained in {drained:.0f} s; processes that exited and were restarted: {exits}")
     say("chaos: faults " + ", ".join(f"{k} {nemesis.done[k]}" for k in KINDS)
         + f" (total {sum(nemesis.done.values())})")  # fmt: skip
     say(f"chaos: requests {len(workload.api.history)}: " + ", ".join(

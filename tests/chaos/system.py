@@ -51,6 +51,7 @@ class ChaosSystem:
     processes: dict[str, Managed] = field(default_factory=dict)
     epochs: dict[str, int] = field(default_factory=dict)  # server starts per service
     restarts: int = 0
+    exits: list[tuple[str, int]] = field(default_factory=list)  # (process, exit code)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _supervisor: Supervisor | None = None
@@ -136,6 +137,9 @@ class ChaosSystem:
                     now = time.monotonic()
                     if item.exited_at is None:
                         item.exited_at = now
+                        code = item.proc.returncode
+                        self._supervisor.say(f"{name} exited ({code}); starting it again")
+                        self.exits.append((name, code))
                         _signal_group(item.proc.pid, signal.SIGKILL)  # leftovers of the group
                     elif now - item.exited_at >= RESTART_DELAY:
                         self.restarts += 1
