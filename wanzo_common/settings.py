@@ -135,6 +135,7 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
             "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
+            "EXCEPTION_HANDLER": "wanzo_common.api.database_errors.exception_handler",
         },
         "SIMPLE_JWT": jwt_settings(env),
         "SPECTACULAR_SETTINGS": {

@@ -133,3 +133,18 @@ def test_login_fields_are_checked(db):
 
 def test_the_password_is_not_trimmed(owner):
     assert login(owner["email"], f" {PASSWORD} ").status_code == 401
+
+
+def test_a_login_that_meets_a_database_outage_is_a_503(db, client, monkeypatch):
+    """Auth's own exception handler hands database errors to the common one (chaos soak)."""
+    from django.db import OperationalError
+    from identity import services
+
+    def lost(**kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(services, "session_login", lost)
+    response = client.post("/api/auth/login/", {"email": "a@b.test", "password": "x" * 12},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
