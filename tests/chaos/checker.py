@@ -42,13 +42,12 @@ def query(url: str, sql: str, params=()) -> list[tuple]:
 
 class Checker:
     def __init__(self, *, db_urls: dict[str, str], history, poison: dict, dlq: dict,
-                 scraper, admin_email: str, handled_types: dict[str, set[str]]) -> None:  # fmt: skip
+                 scraper, handled_types: dict[str, set[str]]) -> None:  # fmt: skip
         self.db = db_urls
         self.history = history
         self.poison = poison  # poison id -> topic, as the broker acknowledged them
         self.dlq = dlq  # dlq topic -> list of (poison id or None)
         self.scraper = scraper
-        self.admin_email = admin_email
         self.handled_types = handled_types  # service -> event types its consumer group handles
         self.results: list[Result] = []
 

@@ -144,8 +144,7 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
     _save_history(system.log_path.parent / "history.jsonl", workload.api.history)
     urls = {s: system.env["DATABASE_URL"].replace("{service}", s) for s in SERVICES}
     check = checking.Checker(db_urls=urls, history=workload.api.history, poison=poison, dlq=dlq,
-                             scraper=scraper, admin_email=workload.admin.email,
-                             handled_types=handled_types)  # fmt: skip
+                             scraper=scraper, handled_types=handled_types)  # fmt: skip
     results = check.run()
     requests = {s: sum(1 for op in workload.api.history if op.service == s) for s in SERVICES}
     kinds = {}

@@ -34,7 +34,7 @@ def _op(kind):
 
 def _counters(epochs, kinds):
     checker = Checker(db_urls={}, history=[_op(k) for k in kinds], poison={}, dlq={},
-                      scraper=_Scraper(epochs), admin_email="", handled_types={})  # fmt: skip
+                      scraper=_Scraper(epochs), handled_types={})  # fmt: skip
     return checker.request_counters()
 
 
