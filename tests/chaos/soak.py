@@ -125,7 +125,7 @@ def _run(system, postgres, kafka, *, faults, seed, duration, rate, organizations
 
     threading.Thread(target=stop_load, daemon=True).start()
     workload.started = time.monotonic()
-    workload.run(rate=rate, out=_Progress(out))
+    workload.run(rate=rate, out=_Progress(out), duration=duration)
     stop_poison.set()
     threads[1].join()
     threads[2].join()

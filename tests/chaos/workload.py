@@ -139,10 +139,16 @@ class Workload:
         for index in range(organizations):
             self.demo.subscribe(self.demo.add_tenant(index))
 
-    def run(self, *, rate: float, out) -> None:
-        """The demo's loop, until :attr:`stopping` is set."""
+    def run(self, *, rate: float, out, duration: float) -> None:
+        """The demo's loop, until :attr:`stopping` is set (``duration``: shown in its lines)."""
         demo = self.demo
         original = demo.steps
+        progress = demo.progress
+
+        def shown(elapsed, _duration, out, *, final=False):
+            progress(elapsed, duration, out, final=final)
+
+        demo.progress = shown
 
         def steps():
             return [(weight, self._stoppable(step)) for weight, step in original()]
@@ -151,7 +157,7 @@ class Workload:
         try:
             demo.run(duration=float("inf"), rate=rate, out=out)
         except _LoadOver:
-            demo.progress(time.monotonic() - self.started, 0, out, final=True)
+            demo.progress(time.monotonic() - self.started, duration, out, final=True)
 
     def _stoppable(self, step):
         def run(tenant):
