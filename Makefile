@@ -4,7 +4,8 @@
 #   make up      migrate and run every service (UP_ARGS="--only auth --server gunicorn")
 #   make test    the whole suite: wanzo_common's tests, then each service's (PYTEST_ARGS="-x")
 #   make lint    ruff
-#   make bench   every bench/*.py
+#   make bench   every bench/*.py but the chaos soak
+#   make chaos   the chaos soak: 10 minutes of faults under load, then every invariant (CHAOS_ARGS)
 #   make kafka   a real Apache Kafka on 127.0.0.1:9092, in the foreground (a JDK and Maven)
 #   make monitor Prometheus and Alertmanager (Debian's packages) scraping `make up`, in the foreground
 #   make monitoring-check  the monitoring stack's static checks (promtool, amtool, docker-compose)
@@ -22,7 +23,7 @@ PIP := $(PY) -m pip -qq --disable-pip-version-check
 # Each service's pytest.ini names its settings; an inherited value would override it.
 unexport DJANGO_SETTINGS_MODULE
 
-.PHONY: up test lint bench kafka clean distclean venv monitor monitoring-check container-smoke container-compose
+.PHONY: up test lint bench chaos kafka clean distclean venv monitor monitoring-check container-smoke container-compose
 
 venv: $(STAMP)
 
@@ -58,8 +59,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@status=0; for script in bench/*.py; do \
 		[ -e "$$script" ] || continue; \
+		[ "$$script" = bench/chaos.py ] && continue; \
 		echo "=== $$script"; $(PY) "$$script" || status=1; \
 	done; exit $$status
+
+chaos: $(STAMP)
+	$(PY) bench/chaos.py $(CHAOS_ARGS)
 
 kafka:
 	deploy/kafka/start.sh

@@ -143,6 +143,7 @@ def build(*, service: str, base_dir: Path, ports: ServicePorts | None = None) ->
             ],
             "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
             "TEST_REQUEST_DEFAULT_FORMAT": "json",
+            "EXCEPTION_HANDLER": "wanzo_common.api.database_errors.exception_handler",
         },
         "SIMPLE_JWT": jwt_settings(env),
         "WANZO_API": api_settings(env),

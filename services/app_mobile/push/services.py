@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from app_mobile_service.metrics import PUSH_NOTIFICATIONS_SENT
@@ -65,10 +64,14 @@ def notification_send(
         if batch:
             raise
         return None
-    transaction.on_commit(
-        partial(notification_deliver, notification_id=str(notification.pk), device_ids=targets),
-        robust=True,
-    )
+    notification_id = str(notification.pk)
+
+    # A function, not a functools.partial: Django logs a failed robust callback by its
+    # __qualname__, which a partial lacks; the AttributeError then skipped the callbacks after it.
+    def deliver() -> None:
+        notification_deliver(notification_id=notification_id, device_ids=targets)
+
+    transaction.on_commit(deliver, robust=True)
     return notification
 
 

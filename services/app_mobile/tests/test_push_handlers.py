@@ -116,3 +116,32 @@ def test_a_deleted_user_devices_stop(client, user_id, deliver, push_outbox):
     deliver("user.deleted", {"userId": user_id})
     assert Device.objects.filter(user_id=user_id, active=True).count() == 0
     assert push_outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_that_fails_after_the_commit_does_not_stop_the_next_ones(
+    push_outbox, user_id, monkeypatch
+):
+    """Found by the chaos soak: a delivery that met a PostgreSQL restart raised, and Django's
+    logging of a robust on_commit callback failed on the callback's missing ``__qualname__``
+    (a ``functools.partial``): the other deliveries of the batch were skipped, pending forever."""
+    from django.db import OperationalError
+    from push import services
+
+    Device.objects.create(user_id=user_id, platform="android", token="t", token_hash="h")
+    deliver = services.notification_deliver
+    calls = []
+
+    def first_fails(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return deliver(**kwargs)
+
+    monkeypatch.setattr(services, "notification_deliver", first_fails)
+    with transaction.atomic():
+        for title in ("first", "second"):
+            notification_send(user_id=user_id, notification_type="test", priority="normal",
+                              title=title)  # fmt: skip
+    assert len(calls) == 2
+    assert [message.title for message in push_outbox] == ["second"]

@@ -15,7 +15,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
+
+from wanzo_common.api.database_errors import exception_handler as common_exception_handler
 
 from .errors import AuthRefused, Reason
 
@@ -68,4 +69,4 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         exc = exceptions.ValidationError(detail=detail)
-    return drf_exception_handler(exc, context)
+    return common_exception_handler(exc, context)

@@ -153,3 +153,18 @@ def test_login_failed_events_carry_the_end_of_the_lock(owner, events_outbox):
     assert ends[:4] == [None] * 4
     fifth, sixth = (parse_datetime(end) for end in ends[4:])
     assert fifth > timezone.now() and abs((sixth - fifth).total_seconds()) <= 2
+
+
+def test_a_login_that_meets_a_database_outage_is_a_503(db, client, monkeypatch):
+    """Auth's own exception handler hands database errors to the common one (chaos soak)."""
+    from django.db import OperationalError
+    from identity import services
+
+    def lost(**kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(services, "session_login", lost)
+    response = client.post("/api/auth/login/", {"email": "a@b.test", "password": "x" * 12},
+                           content_type="application/json")  # fmt: skip
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unavailable"
