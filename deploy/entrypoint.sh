@@ -46,14 +46,15 @@ require_service() {
     SERVICE_DIR="$APP_ROOT/services/$SERVICE"
     # The defaults of wanzo_common/ports.py, read from there so they are defined once.
     defaults=$(python -c 'import sys; from wanzo_common.ports import ports_of
-p = ports_of(sys.argv[1]); print(p.app, p.metrics, p.celery, p.events)' "$SERVICE") ||
+p = ports_of(sys.argv[1]); print(p.app, p.metrics, p.celery, p.events, p.relay)' "$SERVICE") ||
         fail "cannot read the ports of '$SERVICE' (is wanzo_common installed?)"
-    # shellcheck disable=SC2086  # four numbers, split on purpose
+    # shellcheck disable=SC2086  # five numbers, split on purpose
     set -- $defaults
     export APP_PORT="${APP_PORT:-$1}"
     export PROMETHEUS_PORT="${PROMETHEUS_PORT:-$2}"
     export CELERY_PROMETHEUS_PORT="${CELERY_PROMETHEUS_PORT:-$3}"
     export EVENTS_PROMETHEUS_PORT="${EVENTS_PROMETHEUS_PORT:-$4}"
+    export RELAY_PROMETHEUS_PORT="${RELAY_PROMETHEUS_PORT:-$5}"
 }
 
 remember_role() {
@@ -64,25 +65,22 @@ remember_role() {
 healthcheck() {
     role=$(cat "$ROLE_FILE" 2>/dev/null || echo none)
     case "$role" in
-    web) port=$APP_PORT path=/healthz ;;
-    worker) port=$CELERY_PROMETHEUS_PORT path= ;;
-    consumer) port=$EVENTS_PROMETHEUS_PORT path= ;;
-    *) exit 0 ;; # relay, beat: no port; their supervisor restarts them when they exit
+    web) ;;
+    # Progress, not an open port: a consumer stuck in a handler or a relay hung in a send keeps
+    # its port open (ADR 0018); beat: the age of its schedule file.
+    worker | consumer | relay | beat) exec python -m wanzo_common.events.liveness "$role" ;;
+    *) exit 0 ;; # migrate, manage: one-off
     esac
     # web: /healthz answers 200. Django checks the Host header against DJANGO_ALLOWED_HOSTS
     # before any view, so the check sends HEALTHCHECK_HOST (localhost), which must be allowed.
-    # worker, consumer: the metrics exporter of the process's main thread accepts connections.
-    exec python - "$port" "$path" "${HEALTHCHECK_HOST:-localhost}" <<'EOF'
-import socket, sys, urllib.request
-port, path, host = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    exec python - "$APP_PORT" "${HEALTHCHECK_HOST:-localhost}" <<'EOF'
+import sys, urllib.request
+port, host = int(sys.argv[1]), sys.argv[2]
 try:
-    if path:
-        url = f"http://127.0.0.1:{port}{path}"
-        urllib.request.urlopen(urllib.request.Request(url, headers={"Host": host}), timeout=4)
-    else:
-        socket.create_connection(("127.0.0.1", port), timeout=4).close()
+    url = f"http://127.0.0.1:{port}/healthz"
+    urllib.request.urlopen(urllib.request.Request(url, headers={"Host": host}), timeout=4)
 except Exception as exc:
-    sys.exit(f"unhealthy: port {port}{path}: {exc}")
+    sys.exit(f"unhealthy: port {port}/healthz: {exc}")
 EOF
 }
 
@@ -125,7 +123,7 @@ consumer)
     ;;
 relay)
     remember_role relay
-    exec python manage.py relay_outbox "$@"
+    exec python manage.py relay_outbox --metrics-port "$RELAY_PROMETHEUS_PORT" "$@"
     ;;
 beat)
     remember_role beat

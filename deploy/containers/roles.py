@@ -54,6 +54,7 @@ def ports(service: str) -> dict[str, str]:
         "PROMETHEUS_PORT": str(n + 10),
         "CELERY_PROMETHEUS_PORT": str(n + 20),
         "EVENTS_PROMETHEUS_PORT": str(n + 30),
+        "RELAY_PROMETHEUS_PORT": str(n + 40),
     }
 
 
