@@ -77,13 +77,13 @@ def system(tmp_path):
     """`make up`'s way in a copy of the repo; yields (root, env of a newcomer's shell)."""
     root = copy_of_repo(tmp_path / "repo")
     write_env_files(list(SERVICES), root=root)
-    ports = iter(free_ports(4 * len(SERVICES)))
+    ports = iter(free_ports(5 * len(SERVICES)))
     for service in SERVICES:
         env_file = root / "services" / service / ".env"
         assert Env(env_file, environ={}).bool("DJANGO_DEBUG", False), "make up's .env: debug on"
         with env_file.open("a") as stream:
             for name in ("APP_PORT", "PROMETHEUS_PORT", "CELERY_PROMETHEUS_PORT",
-                         "EVENTS_PROMETHEUS_PORT"):  # fmt: skip
+                         "EVENTS_PROMETHEUS_PORT", "RELAY_PROMETHEUS_PORT"):  # fmt: skip
                 stream.write(f"{name}={next(ports)}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED)}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -35,7 +35,7 @@ def test_with_consumers_as_commands_a_service_runs_a_server_a_consumer_and_a_rel
         assert spec.env["DJANGO_SETTINGS_MODULE"] == "auth_service.settings"
         assert spec.env["PYTHONPATH"].split(os.pathsep)[0] == str(tmp_path)
         assert "CELERY_BROKER_URL" not in spec.env  # tasks run eagerly, as before workers
-    assert topology.port_kinds() == ("app", "metrics", "events")
+    assert topology.port_kinds() == ("app", "metrics", "events", "relay")
 
 
 def test_by_default_each_service_runs_the_roles_of_compose(tmp_path, monkeypatch):
@@ -44,7 +44,7 @@ def test_by_default_each_service_runs_the_roles_of_compose(tmp_path, monkeypatch
     for name in ("KAFKA_BROKERS", "CELERY_BROKER_URL", "CELERY_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
     topology = Topology(tmp_path, Options("up"))
-    assert topology.port_kinds() == ("app", "metrics", "celery")
+    assert topology.port_kinds() == ("app", "metrics", "celery", "relay")
     for service in ("admin", "accounting", "app_mobile", "auth"):
         (tmp_path / "services" / service).mkdir(parents=True)
         ports = ports_of(service)
@@ -58,6 +58,7 @@ def test_by_default_each_service_runs_the_roles_of_compose(tmp_path, monkeypatch
         assert worker.signal_leader and not specs[0].signal_leader
         assert worker.argv[worker.argv.index("--concurrency") + 1] == "1"
         assert worker.env["CELERY_PROMETHEUS_PORT"] == str(ports.celery)
+        assert specs[2].argv[-3:] == ["relay_outbox", "--metrics-port", str(ports.relay)]
         folder = tmp_path / "var" / "celery" / service / "broker"
         assert (folder / "messages").is_dir() and (folder / "control").is_dir()
         for spec in specs:

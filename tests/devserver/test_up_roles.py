@@ -54,11 +54,11 @@ def redis_url() -> str:
 @pytest.mark.parametrize("broker", ["filesystem", "redis"])
 def test_up_runs_a_worker_hosting_the_consumer_and_beat_scheduling_the_expiry(tmp_path, broker):
     repo = copy_of_repo(tmp_path / "repo", service="admin")
-    app, metrics, celery = free_ports(3)
+    app, metrics, celery, relay = free_ports(4)
     named = f"CELERY_BROKER_URL={redis_url()}\n" if broker == "redis" else ""
     (repo / "services" / "admin" / ".env").write_text(
         f"APP_PORT={app}\nPROMETHEUS_PORT={metrics}\nCELERY_PROMETHEUS_PORT={celery}\n"
-        f"DJANGO_SECRET_KEY=test-only\nSUBSCRIPTIONS_EXPIRE_EVERY=2\n{named}"
+        f"RELAY_PROMETHEUS_PORT={relay}\nDJANGO_SECRET_KEY=test-only\nSUBSCRIPTIONS_EXPIRE_EVERY=2\n{named}"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUBBED)}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/{{service}}.sqlite3"

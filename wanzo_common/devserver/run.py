@@ -118,8 +118,10 @@ def serve(supervisor: Supervisor, topology: Topology, ports: Mapping[str, Servic
     return shutdown(supervisor, dead=supervisor.watch())
 
 
-# The column of the consumer host's metrics, by the ServicePorts field it is on.
-CONSUMER_COLUMN = {"celery": "worker metrics", "events": "consumer metrics"}
+# The columns of the consumer host's and the relay's metrics, by their ServicePorts field.
+CONSUMER_COLUMN = {
+    "celery": "worker metrics", "events": "consumer metrics", "relay": "relay metrics",
+}
 
 
 def url_table(ports: Mapping[str, ServicePorts], consumer_kind: tuple[str, ...] = ()) -> str:
