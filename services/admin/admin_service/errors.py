@@ -1,27 +1,17 @@
-"""The admin service's domain refusals, raised by service functions and answered as HTTP 409.
+"""The admin service's refusals: the shared :class:`~wanzo_common.api.exceptions.Conflict`.
 
 A rule the request breaks *given the current state* (deactivating an inactive user, cancelling
 an expired subscription) is a conflict, not a malformed request: 409 with a stable ``code`` and a
-human ``detail`` saying why. Raising a DRF exception from ``services.py`` keeps views thin; the
-exception carries no HTTP knowledge beyond its status.
+human ``detail`` saying why. ``ErrorSerializer`` describes that body in the OpenAPI schema.
 """
 
 from __future__ import annotations
 
-from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
+from rest_framework import serializers
 
+from wanzo_common.api.exceptions import Conflict
 
-class Conflict(APIException):
-    """The operation is refused in the object's current state; ``code`` says which rule."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The operation conflicts with the current state."
-    default_code = "conflict"
-
-    def __init__(self, detail: str, *, code: str) -> None:
-        super().__init__({"detail": detail, "code": code})
-        self.reason = code
+__all__ = ["Conflict", "ErrorSerializer"]
 
 
 class ErrorSerializer(serializers.Serializer):
