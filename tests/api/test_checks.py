@@ -90,7 +90,7 @@ def test_the_shared_settings_have_no_fallback_key_with_debug_off(tmp_path, monke
 
     monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
     monkeypatch.setenv("DJANGO_DEBUG", "false")
-    ports = ServicePorts(app=1, metrics=2, celery=3, events=0)
+    ports = ServicePorts(app=1, metrics=2, celery=3, events=0, relay=0)
     assert build(service="x", base_dir=tmp_path, ports=ports)["SECRET_KEY"] == ""
     monkeypatch.setenv("DJANGO_SECRET_KEY", "from-the-environment")
     assert (
