@@ -181,16 +181,18 @@ def start_system(
 ) -> ChaosSystem:  # fmt: skip
     """Copy the repo, migrate, start every service's processes; return once all are healthy."""
     root = copy_of_repo(tmp / "repo")
-    ports = free_ports(3 * len(SERVICES))
-    app = dict(zip(SERVICES, ports[0::3], strict=True))
-    metrics = dict(zip(SERVICES, ports[1::3], strict=True))
-    events = dict(zip(SERVICES, ports[2::3], strict=True))
+    ports = free_ports(4 * len(SERVICES))
+    app = dict(zip(SERVICES, ports[0::4], strict=True))
+    metrics = dict(zip(SERVICES, ports[1::4], strict=True))
+    events = dict(zip(SERVICES, ports[2::4], strict=True))
+    relays = dict(zip(SERVICES, ports[3::4], strict=True))
     for service in SERVICES:
         (root / "services" / service / ".env").write_text(
             f"APP_PORT={app[service]}\nPROMETHEUS_PORT={metrics[service]}\n"
-            f"EVENTS_PROMETHEUS_PORT={events[service]}\n"
+            f"EVENTS_PROMETHEUS_PORT={events[service]}\nRELAY_PROMETHEUS_PORT={relays[service]}\n"
         )
-    opts = Options(command="up", server="gunicorn", workers=workers)
+    # consume_events processes (the nemesis kills <service>.consumer), as the e2e sandbox runs.
+    opts = Options(command="up", server="gunicorn", workers=workers, consumers="commands")
     service_ports = devrun.prepare(opts, root=root)
     env = {
         "DATABASE_URL": database_url, "USE_KAFKA": "true", "KAFKA_BROKERS": kafka,
