@@ -40,7 +40,7 @@ def test_checker_catches_a_relay_that_does_not_wait_for_the_broker():
     """Rows marked sent without the broker's acknowledgement: what was relayed while Kafka was
     down is lost, and the checker says which sales were never posted."""
     out = Tee()
-    report = soak(duration=20, seed=_seed(), broken=True, out=out, min_each=1,
+    report = soak(duration=40, seed=_seed(), broken=True, out=out, min_each=1,
                   kinds=("kafka_outage", "kill_relay"))  # fmt: skip
     assert report.faults.get("kafka_outage"), out.getvalue()[-3000:]
     violated = " | ".join(report.violated())

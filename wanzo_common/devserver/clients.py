@@ -46,6 +46,7 @@ class Api:
         self.http = requests.Session()
         self.http.trust_env = False  # loopback: no proxy
         self.requests = 0
+        self.last_status: int | None = None  # of the latest answered request
 
     # --- plumbing -------------------------------------------------------------------------
 
@@ -70,6 +71,7 @@ class Api:
             method, url, json=json, params=params, headers=headers, timeout=self.timeout
         )
         self.requests += 1
+        self.last_status = response.status_code
         if response.status_code not in expect:
             raise ApiError(method, url, response.status_code, response.text)
         return response.json() if response.content else None
@@ -106,12 +108,12 @@ class Api:
     def failed_login(self, email: str, password: str) -> int:
         """A refused login: 401 (wrong password, unknown e-mail, disabled account) or 429 (too
         many wrong passwords for this address from here, or a rate); the status."""
-        response = self.http.post(self.urls["auth"] + "/api/auth/login/", timeout=self.timeout,
-                                  json={"email": email, "password": password})  # fmt: skip
-        self.requests += 1
-        if response.status_code not in (401, 429):
-            raise AssertionError(f"a wrong password was accepted or failed: {response.status_code}")
-        return response.status_code
+        try:
+            self.call("auth", "POST", "/api/auth/login/",
+                      json={"email": email, "password": password}, expect=(401, 429))  # fmt: skip
+        except ApiError as exc:
+            raise AssertionError(f"a wrong password was accepted or failed: {exc}") from exc
+        return self.last_status
 
     def refresh(self, member: Member) -> Member:
         """A new pair for the refresh token; a revoked one (a deactivation, a password change

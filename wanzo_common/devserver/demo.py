@@ -177,7 +177,7 @@ class Demo:
                 if exc.status in (401, 403):
                     return
                 raise
-            time.sleep(0.1)
+            time.sleep(0.5)  # auth applies it within a second; fewer polls while it cannot
         raise ApiError("GET", "/api/auth/me/", 200, "the deactivation never reached auth")
 
     def configure(self, tenant: Tenant) -> None:
