@@ -47,11 +47,7 @@ CUSTOM_RESOURCE_FILES = (
 
 @pytest.mark.parametrize("generator", [monitoring, kafka], ids=["monitoring", "kafka"])
 def test_generated_files_are_fresh(generator):
-    for path, content in (
-        generator.files().items()
-        if generator is monitoring
-        else ((path, generator.text(docs)) for path, docs in generator.documents().items())
-    ):
+    for path, content in generator.files().items():
         assert path.read_text() == content, f"stale {path.name}: run {generator.__file__} --write"
 
 

@@ -15,15 +15,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
+
+from generated import write_or_check  # noqa: E402  (deploy/kubernetes/generated.py)
 
 from wanzo_common.events.conf import DEFAULT_TOPICS  # noqa: E402
 from wanzo_common.ports import SERVICES  # noqa: E402
@@ -116,22 +118,12 @@ def text(docs: list[dict]) -> str:
     return HEADER + yaml.safe_dump_all(docs, sort_keys=False)
 
 
+def files() -> dict[Path, str]:
+    return {path: text(docs) for path, docs in documents().items()}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", action="store_true")
-    action.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    stale = []
-    for path, docs in documents().items():
-        if args.write:
-            path.write_text(text(docs))
-            print(f"wrote {path.relative_to(ROOT)}")
-        elif not path.exists() or path.read_text() != text(docs):
-            stale.append(str(path.relative_to(ROOT)))
-    if stale:
-        print(f"stale: {', '.join(stale)}; run deploy/kubernetes/kafka/generate.py --write")
-    return 1 if stale else 0
+    return write_or_check(files(), script=__file__, argv=argv)
 
 
 if __name__ == "__main__":

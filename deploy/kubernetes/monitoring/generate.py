@@ -14,14 +14,17 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 ROOT = HERE.parents[2]
+
+from generated import write_or_check  # noqa: E402  (deploy/kubernetes/generated.py)
+
 RULES = sorted((ROOT / "deploy" / "monitoring" / "rules").glob("*.yml"))
 NAMESPACE = "wanzo"
 # The same base as deploy/monitoring/scrape_config.py; under the operator, set it in the
@@ -103,21 +106,7 @@ def files() -> dict[Path, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    action = parser.add_mutually_exclusive_group(required=True)
-    action.add_argument("--write", action="store_true")
-    action.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
-    stale = []
-    for path, text in files().items():
-        if args.write:
-            path.write_text(text)
-            print(f"wrote {path.relative_to(ROOT)}")
-        elif not path.exists() or path.read_text() != text:
-            stale.append(str(path.relative_to(ROOT)))
-    if stale:
-        print(f"stale: {', '.join(stale)}; run {Path(__file__).relative_to(ROOT)} --write")
-    return 1 if stale else 0
+    return write_or_check(files(), script=__file__, argv=argv)
 
 
 if __name__ == "__main__":

@@ -84,12 +84,16 @@ class PublicView(ThrottledView):
     permission_classes = [AllowAny]
 
 
-class RegisterView(PublicView):
-    throttle_scope = "register"
+class ByAddressView(PublicView):
+    """A public flow about the e-mail address it is sent: the account throttled is that one."""
 
     def throttle_account(self, request) -> str | None:
         email = _field(request, "email")
         return email_key(email) if email else None
+
+
+class RegisterView(ByAddressView):
+    throttle_scope = "register"
 
     @extend_schema(
         request=RegisterSerializer,
@@ -201,12 +205,8 @@ class PasswordChangeView(ThrottledView):
         return Response({"access": pair.access, "refresh": pair.refresh})
 
 
-class PasswordResetRequestView(PublicView):
+class PasswordResetRequestView(ByAddressView):
     throttle_scope = "password_reset"
-
-    def throttle_account(self, request) -> str | None:
-        email = _field(request, "email")
-        return email_key(email) if email else None
 
     @extend_schema(
         request=PasswordResetRequestSerializer,
