@@ -173,3 +173,68 @@ def test_an_on_commit_callback_that_fails_after_the_commit_keeps_the_batch(trans
     assert stats[Outcome.HANDLED] == 2 and applied() == ["a", "b"]
     assert "on_commit callback failed after the commit: ConnectionError" in caplog.text
     assert run(transport, journal).messages == 0
+
+
+class BatchJournal(Journal):
+    """A batch handler for ``user.created``; ``user.updated`` stays one event at a time."""
+
+    def __init__(self) -> None:
+        self.log = []
+        self.calls: list[list[str]] = []
+        self.registry = HandlerRegistry()
+        self.registry.register("user.created", self.handle_many, batch=True)
+        self.registry.register("user.updated", self.handle)
+
+    def handle_many(self, events: list[Event]) -> None:
+        self.calls.append([event.data["userId"] for event in events])
+        for event in events:
+            self.handle(event)
+
+
+def send_types(transport, *pairs: tuple[str, str]) -> list[Event]:
+    events = [
+        Event.create(type_name, {**get_type(type_name).example, "userId": subject},
+                     source="t", subject="same-key")
+        for type_name, subject in pairs
+    ]  # fmt: skip
+    transport.send([event.to_message() for event in events])
+    return events
+
+
+def test_a_batch_handler_gets_each_run_of_its_type_in_one_call_and_order_holds(transport):
+    journal = BatchJournal()
+    send_types(transport, ("user.created", "a"), ("user.created", "b"),
+               ("user.updated", "u"), ("user.created", "c"))  # fmt: skip
+
+    stats = run(transport, journal)
+
+    assert stats[Outcome.HANDLED] == 4
+    assert journal.calls == [["a", "b"], ["c"]]  # the update in between splits the runs
+    assert journal.log == ["a", "b", "u", "c", "commit a", "commit b", "commit u", "commit c"]
+
+
+def test_a_batch_handler_never_sees_a_duplicate(transport):
+    journal = BatchJournal()
+    (first,) = send(transport, "a")
+    transport.send([first.to_message()])  # redelivered in the same batch
+    send(transport, "b")
+
+    stats = run(transport, journal)
+
+    assert (stats[Outcome.HANDLED], stats[Outcome.DUPLICATE]) == (2, 1)
+    assert journal.calls == [["a"], ["b"]] and applied() == ["a", "b"]  # a duplicate ends a run
+
+
+def test_a_batch_handler_failing_for_one_event_applies_the_others_once(transport):
+    journal = BatchJournal()
+    events = send(transport, "a", "reject-1", "b")
+
+    stats = run(transport, journal)
+
+    # The run fails as a whole: its first message goes alone and commits, the rest is a run
+    # again, which fails, so its first goes alone: rejected on that attempt, dead-lettered.
+    assert (stats[Outcome.HANDLED], stats[Outcome.DEAD_LETTERED]) == (2, 1)
+    assert journal.calls == [["a", "reject-1", "b"], ["a"], ["reject-1", "b"], ["reject-1"], ["b"]]
+    assert applied() == ["a", "b"]
+    handled = set(InboxEvent.objects.values_list("event_id", flat=True))
+    assert handled == {events[0].id, events[2].id}

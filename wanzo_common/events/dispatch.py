@@ -3,8 +3,10 @@
 The :class:`~.consumer.ConsumerEngine` polls batches and holds one :class:`Dispatcher`, which
 applies each batch in ONE database transaction: types the group does not handle are skipped
 before decoding, one query claims the inbox rows (consumer group, event id) of every event to
-handle, and the handlers run one message after the other. A redelivered event finds its row and
-has no second effect (``duplicate``); one commit serves the whole batch.
+handle, and the handlers run one message after the other, except that consecutive messages of a
+type with a batch handler (``@handler(..., batch=True)``) make one run, handed to it at once so
+that it can write them with bulk statements. A redelivered event finds its row and has no second
+effect (``duplicate``); one commit serves the whole batch.
 
 Savepoints are optimistic (ADR 0006): a savepoint per message costs two round trips to the
 database (SAVEPOINT, RELEASE) on top of the handler's own work, which tripled the cost of an event.
@@ -14,8 +16,8 @@ transaction (what a savepoint per message would have kept). The outcome is the s
 savepoint per message; only the earlier messages' handlers run twice, inside transactions of
 which the first never commits.
 
-A message that cannot be applied in the batch ends it there: the messages before it commit, and
-it is dealt with alone, in transactions of its own, exactly as with
+A message that cannot be applied in the batch ends it there (for a failed run of several: its
+first message, tried alone as if new): the messages before it commit, and it is dealt with alone, in transactions of its own, exactly as with
 a batch size of 1: a failing handler is retried with exponential backoff, and what can never
 succeed (not JSON, unknown type, schema, envelope, :class:`RejectEvent`, retries exhausted) goes
 to ``<group>.dlq``. The rest of the batch then follows in a new transaction, so no message is
@@ -72,9 +74,13 @@ class _Interrupted(Exception):
 
 
 class _HandlerFailed(Exception):
-    """Rolls a batch's transaction back: the handlers of ``prefix[index]`` raised ``error``."""
+    """Rolls a batch's transaction back: the handlers of ``prefix[index]`` raised ``error``.
 
-    def __init__(self, index: int, error: Exception) -> None:
+    ``error`` is None when a batch handler raised for a run of several messages: the run's
+    first message is then tried alone as if new, its own failure (if any) counting.
+    """
+
+    def __init__(self, index: int, error: Exception | None) -> None:
         super().__init__(index)
         self.index = index
         self.error = error
@@ -205,21 +211,27 @@ class Dispatcher:
                 claimed = InboxEvent.objects.claim_many(
                     group=self.group, events=wanted, using=self.database
                 )
-                for index, item in enumerate(prefix):
+                index = 0
+                while index < len(prefix):
                     if index and self.stopping.is_set():
                         break
+                    item = prefix[index]
                     if not item.handlers:
                         outcomes.append((item.message, Outcome.IGNORED))
+                        index += 1
                         continue
                     if item.event.id not in claimed:  # handled before, or earlier in this batch
                         outcomes.append((item.message, Outcome.DUPLICATE))
+                        index += 1
                         continue
-                    claimed.discard(item.event.id)
+                    run = _run_from(prefix, index, claimed)
                     try:
-                        self._run(item, attempt)
+                        self._run(run, attempt)
                     except Exception as exc:  # noqa: BLE001  (the whole transaction goes)
-                        raise _HandlerFailed(index, exc) from exc
-                    outcomes.append((item.message, Outcome.HANDLED))
+                        # A run of several: which event failed is unknown; each goes alone.
+                        raise _HandlerFailed(index, exc if len(run) == 1 else None) from exc
+                    outcomes.extend((each.message, Outcome.HANDLED) for each in run)
+                    index += len(run)
                 # Messages left out by a stop must not look handled when they come back.
                 InboxEvent.objects.release(group=self.group, event_ids=claimed, using=self.database)
         except _HandlerFailed as failed:
@@ -240,19 +252,28 @@ class Dispatcher:
         self._count_all(prefix, outcomes)
         return outcomes, failure
 
-    def _run(self, item: _Item, attempt: int) -> None:
-        """The item's handlers, in the batch's transaction (no savepoint: see the module doc)."""
+    def _run(self, run: list[_Item], attempt: int) -> None:
+        """The run's handlers, in the batch's transaction (no savepoint: see the module doc).
+
+        A run is one message, or consecutive messages of one type with a batch handler: each
+        handler in registration order, a batch handler once with the run's events, any other
+        once per event. Each event's duration is the run's share.
+        """
         started = time.perf_counter()
-        token = _current.set(Delivery(self.group, item.message, attempt))
+        token = _current.set(Delivery(self.group, run[0].message, attempt))
         try:
-            for entry in item.handlers:
-                entry.func(item.event)
+            for entry in run[0].handlers:
+                if entry.batch:
+                    entry.func([item.event for item in run])
+                    continue
+                for item in run:
+                    _current.set(Delivery(self.group, item.message, attempt))
+                    entry.func(item.event)
         finally:
             _current.reset(token)
             # Failed attempts are timed too: a slow failure is what one wants to see.
-            metrics.KAFKA_EVENT_HANDLER_DURATION.labels(type=item.type_name).observe(
-                time.perf_counter() - started
-            )
+            share = (time.perf_counter() - started) / len(run)
+            metrics.KAFKA_EVENT_HANDLER_DURATION.labels(type=run[0].type_name).observe(share)
 
     # -- one message alone -----------------------------------------------------------------
 
@@ -352,6 +373,22 @@ class Dispatcher:
         label = type_name if _is_known_type(type_name) else "unknown"  # keep labels bounded
         value = outcome.value if isinstance(outcome, Outcome) else outcome
         metrics.KAFKA_EVENTS_CONSUMED.labels(topic=message.topic, type=label, outcome=value).inc()
+
+
+def _run_from(prefix: list[_Item], index: int, claimed: set[str]) -> list[_Item]:
+    """The run starting at ``prefix[index]`` (claimed): that message, and if its type has a
+    batch handler, the claimed messages of the same type right after it. Claims are taken."""
+    first = prefix[index]
+    claimed.discard(first.event.id)
+    run = [first]
+    if not any(entry.batch for entry in first.handlers):
+        return run
+    for item in prefix[index + 1 :]:
+        if item.type_name != first.type_name or item.event.id not in claimed:
+            break
+        claimed.discard(item.event.id)
+        run.append(item)
+    return run
 
 
 def _valid_prefix(items: list[_Item]) -> list[_Item]:

@@ -50,6 +50,7 @@ class Handler:
     type_name: str
     func: HandlerFunc
     group: str | None = None
+    batch: bool = False  # called with a list of events: see handler()
 
     @property
     def name(self) -> str:
@@ -63,9 +64,11 @@ class HandlerRegistry:
         self._handlers: list[Handler] = []
         self._lock = threading.Lock()
 
-    def register(self, type_name: str, func: HandlerFunc, *, group: str | None = None) -> Handler:
+    def register(
+        self, type_name: str, func: HandlerFunc, *, group: str | None = None, batch: bool = False
+    ) -> Handler:
         _check_type_name(type_name)
-        entry = Handler(type_name=type_name, func=func, group=group)
+        entry = Handler(type_name=type_name, func=func, group=group, batch=batch)
         with self._lock:
             # Re-importing a module (autoreload, tests) must not register a handler twice.
             self._handlers = [h for h in self._handlers if not _same(h, entry)] + [entry]
@@ -95,12 +98,24 @@ registry = HandlerRegistry()
 
 
 def handler(
-    type_name: str, *, group: str | None = None, registry: HandlerRegistry = registry
+    type_name: str,
+    *,
+    group: str | None = None,
+    batch: bool = False,
+    registry: HandlerRegistry = registry,
 ) -> Callable[[HandlerFunc], HandlerFunc]:
-    """Register the decorated function as a handler of ``type_name`` (returned unchanged)."""
+    """Register the decorated function as a handler of ``type_name`` (returned unchanged).
+
+    ``batch=True``: the function takes a list of events, every event of a run of consecutive
+    ``type_name`` messages in a consumer batch (poll order), so that it can do its work with
+    a few bulk statements instead of a few per event. It runs in the batch's transaction, with
+    duplicates already dropped. If it raises, the transaction rolls back and the run's messages
+    are applied again one at a time (a list of one each), retried and dead-lettered alone: raise
+    :class:`RejectEvent` only for an event that can never succeed.
+    """
 
     def decorator(func: HandlerFunc) -> HandlerFunc:
-        registry.register(type_name, func, group=group)
+        registry.register(type_name, func, group=group, batch=batch)
         return func
 
     return decorator
