@@ -10,7 +10,7 @@ from wanzo_common.events import deadletter, metrics
 from wanzo_common.events.envelope import Event
 from wanzo_common.events.exceptions import InvalidEvent
 from wanzo_common.events.models import OutboxEvent
-from wanzo_common.events.publisher import publish
+from wanzo_common.events.publisher import publish, publish_many
 from wanzo_common.events.testing import assert_published, kafka_settings
 from wanzo_common.events.transports import DeliveryError, get_transport, reset_transports
 from wanzo_common.monitoring.logging import reset_request_id, set_request_id
@@ -40,6 +40,27 @@ def test_default_mode_writes_an_outbox_row_and_sends_nothing(mock_transport):
     assert Event.from_message(row.to_message()) == event
     assert mock_transport.outbox == []
     assert published("wanzo.users", "user.created", "queued") == before + 1
+
+
+@pytest.mark.django_db
+def test_publish_many_writes_the_rows_publish_would_in_one_insert(mock_transport):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    before = published("wanzo.users", "user.created", "queued")
+    other = {**DATA, "userId": "u-8"}
+    with CaptureQueriesContext(connection) as captured:
+        events = publish_many([("user.created", DATA), ("user.created", other)])
+
+    assert len(captured.captured_queries) == 1
+    rows = list(OutboxEvent.objects.order_by("id"))
+    assert [(row.event_id, row.key) for row in rows] == [(events[0].id, "u-7"), (events[1].id, "u-8")]
+    assert [Event.from_message(row.to_message()) for row in rows] == events
+    assert mock_transport.outbox == []
+    assert published("wanzo.users", "user.created", "queued") == before + 2
+    with pytest.raises(InvalidEvent):
+        publish_many([("user.created", DATA), ("user.created", {"userId": 7})])
+    assert OutboxEvent.objects.count() == 2  # validated first: nothing of a bad call is written
 
 
 @pytest.mark.django_db(transaction=True)
