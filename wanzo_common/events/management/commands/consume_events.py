@@ -8,6 +8,7 @@ Bounded runs (``--max-messages``, ``--timeout``, ``--idle-timeout``) serve scrip
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 from collections.abc import Iterator
@@ -55,6 +56,8 @@ class Command(BaseCommand):
         except (ImproperlyConfigured, ValueError) as exc:
             raise CommandError(str(exc), returncode=FATAL_EXIT_CODE) from exc
         logger.info("consuming %s as group %s", ", ".join(engine.topics), engine.group)
+        # What is loaded lives as long as the process: no full collection needs to walk it.
+        gc.freeze()
         with _stop_on_signals(engine):
             try:
                 stats = engine.run(
@@ -64,6 +67,8 @@ class Command(BaseCommand):
                 )
             except FatalConsumerError as exc:
                 raise CommandError(f"consumer stopped: {exc}", returncode=FATAL_EXIT_CODE) from exc
+            finally:
+                gc.unfreeze()  # called in-process (tests, call_command): leave the GC as found
         self.stdout.write(_summary(stats))
 
     def _serve_metrics(self, port: int | None) -> None:

@@ -12,6 +12,7 @@ reads (``python -m wanzo_common.events.liveness relay``).
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -73,7 +74,12 @@ class Command(BaseCommand):
         _serve_metrics(options["metrics_port"])
         stop = threading.Event()
         _on_signals(stop)
-        sent = run_forever(stop=stop, batch=batch, interval=interval, using=options["database"])
+        # What is loaded lives as long as the process: no full collection needs to walk it.
+        gc.freeze()
+        try:
+            sent = run_forever(stop=stop, batch=batch, interval=interval, using=options["database"])
+        finally:
+            gc.unfreeze()  # called in-process (tests, call_command): leave the GC as found
         self.stdout.write(f"relayed {sent} event(s); stopped")
 
 
