@@ -15,6 +15,12 @@ RELEASE / COMMIT included. The consumers' side runs the events a sale causes (ac
 Prints one line per endpoint: statements per request, then by kind; with ``--cpu``, the CPU
 milliseconds of this process per request in a second, uncaptured pass (the whole Django stack
 through the test client, no network; PostgreSQL's side not included).
+
+``--monitoring N``: what monitoring costs the web workers, the issue's "monitoring stays <= 3 %
+of worker CPU". Each service's child runs N times with monitoring on (prometheus_client in
+multiprocess mode, every update a write to an mmap'd file, as under gunicorn) and N times with
+``MONITORING_ENABLED=false`` (no request or query timing), alternately; per endpoint the median
+CPU per request of each and monitoring's share of the monitored figure.
 """
 
 from __future__ import annotations
@@ -265,6 +271,8 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=10, help="events per consumer batch")
     parser.add_argument("--cpu", action="store_true",
                         help="also this process's CPU per request (test client, in-process)")  # fmt: skip
+    parser.add_argument("--monitoring", type=int, default=0, metavar="N",
+                        help="monitoring's share of web CPU: N runs on and off, alternately")  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -273,19 +281,11 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("api_statements: set DATABASE_URL to a postgres:// URL with {service}")
         return 2
-    rows: dict[str, dict] = {}
-    for service in SETTINGS:
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", service, "--requests", str(args.requests),
-             "--batch", str(args.batch), *(["--cpu"] if args.cpu else [])],
-            cwd=ROOT / "services" / service, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode:
-            print(done.stdout[-2000:], done.stderr[-4000:])
-            return 1
-        if os.environ.get("BENCH_SHOW_SQL"):
-            print(done.stderr, file=sys.stderr)
-        rows.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    if args.monitoring:
+        return _monitoring_share(args)
+    rows = _run_children(args, cpu=args.cpu)
+    if rows is None:
+        return 1
     cpu_head = f" {'ms CPU':>7}" if args.cpu else ""
     print(f"{'endpoint':44} {'stmts':>6} " + " ".join(f"{kind:>9}" for kind in KINDS) + cpu_head)
     for label, row in rows.items():
@@ -295,6 +295,52 @@ def main() -> int:
         total = sum(per.values())
         shown = (f" {cpu_ms:7.2f}" if cpu_ms is not None else f" {'-':>7}") if args.cpu else ""
         print(f"{label:44} {total:6.1f} " + " ".join(f"{per[kind]:9.1f}" for kind in KINDS) + shown)
+    return 0
+
+
+def _run_children(args, *, cpu: bool, env: dict[str, str] | None = None) -> dict | None:
+    """Every service's child; their rows by endpoint label (None if one failed)."""
+    rows: dict[str, dict] = {}
+    for service in SETTINGS:
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", service, "--requests", str(args.requests),
+             "--batch", str(args.batch), *(["--cpu"] if cpu else [])],
+            cwd=ROOT / "services" / service, capture_output=True, text=True, check=False,
+            env={**os.environ, **(env or {})},
+        )  # fmt: skip
+        if done.returncode:
+            print(done.stdout[-2000:], done.stderr[-4000:])
+            return None
+        if os.environ.get("BENCH_SHOW_SQL"):
+            print(done.stderr, file=sys.stderr)
+        rows.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rows
+
+
+def _monitoring_share(args) -> int:
+    import statistics
+    import tempfile
+
+    figures: dict[str, dict[str, list[float]]] = {}
+    for _ in range(args.monitoring):
+        for variant in ("on", "off"):
+            with tempfile.TemporaryDirectory(prefix="bench-metrics-") as folder:
+                env = ({"PROMETHEUS_MULTIPROC_DIR": folder} if variant == "on"
+                       else {"MONITORING_ENABLED": "false"})  # fmt: skip
+                rows = _run_children(args, cpu=True, env=env)
+            if rows is None:
+                return 1
+            for label, row in rows.items():
+                if "cpu_ms" in row:
+                    figures.setdefault(label, {}).setdefault(variant, []).append(row["cpu_ms"])
+    print(f"{'endpoint (web CPU per request, medians)':44} {'on ms':>7} {'off ms':>7} {'share':>6}")
+    shares = []
+    for label, by in figures.items():
+        on, off = statistics.median(by["on"]), statistics.median(by["off"])
+        shares.append((on - off) / on)
+        print(f"{label:44} {on:7.3f} {off:7.3f} {(on - off) / on:6.1%}")
+    print(f"monitoring: {statistics.mean(shares):.1%} of web-worker CPU (mean over endpoints; "
+          f"goal <= 3%), {args.monitoring} runs each way, alternately")  # fmt: skip
     return 0
 
 
