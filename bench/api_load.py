@@ -10,6 +10,7 @@ of the repo, fresh databases: monitoring, outbox, dev broker, consumers posting 
 charge, relays; ``GUNICORN_MAX_REQUESTS=0`` so no worker's CPU leaves with it), seeds it through
 its APIs, and drives it with wrk (``_load_mix.lua``, one wrk per service):
 
+[0] idle: no requests for 10 s (quick 5): what polling and timers cost, by process class;
 [1] peak: a closed loop of ``--connections`` connections for ``--seconds``;
 [2] latency: an open loop at 70% of the peak, fixed schedule, latencies from each request's
     scheduled start (coordinated omission corrected). CPU per request is taken here, where the
@@ -120,6 +121,12 @@ def _run_system(args, url: str, pg_params: dict) -> tuple[float, float, float]:
                     after = _proc.Snapshot(roots=roots, pg=pg, databases=list(databases.values()))
                     return run, before.delta(after)
 
+                idle_seconds = 5 if args.quick else 10
+                print(f"[0] idle: no requests for {idle_seconds} s", flush=True)
+                before = _proc.Snapshot(roots=roots, pg=pg, databases=list(databases.values()))
+                time.sleep(idle_seconds)
+                after = _proc.Snapshot(roots=roots, pg=pg, databases=list(databases.values()))
+                _report_idle(before.delta(after), idle_seconds)
                 seeded.refresh_tokens()
                 _wrk.write_data(data, seeded.tenants)
                 _wrk.drive(urls, data, seconds=3 if args.quick else 5, connections=args.connections)
@@ -163,6 +170,16 @@ def _report_phase(run: _wrk.Run, delta, databases: dict[str, str]) -> float:
                        for service, name in databases.items())  # fmt: skip
     print(f"  commits per request (all requests of the mix) by database: {per_db}")
     return system_ms
+
+
+def _report_idle(delta, seconds: float) -> None:
+    """What the system burns doing nothing: polling, timers (a cost every request shares)."""
+    by_class, _, busy = delta
+    shown = sorted(((kind, cpu) for kind, cpu in by_class.items() if cpu > 0), key=lambda x: -x[1])
+    print("  ms CPU per second: " + ", ".join(f"{kind} {cpu * 1e3 / seconds:.1f}"
+                                              for kind, cpu in shown))  # fmt: skip
+    print(f"  system {sum(by_class.values()) * 1e3 / seconds:.1f} ms CPU per second "
+          f"(machine CPU busy {busy:.0%})")  # fmt: skip
 
 
 def _report_latency(run: _wrk.Run) -> None:
