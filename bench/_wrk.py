@@ -76,17 +76,48 @@ def write_data(path: Path, tenants) -> None:
     )
 
 
+def service_rates(run: Run) -> dict[str, float]:
+    return {service: sum(run.counts.get(label, 0) for label, s, _ in MIX if s == service)
+            / run.seconds for service in SERVICES}  # fmt: skip
+
+
+def balanced(connections: int, run: Run) -> tuple[dict[str, int], dict[str, float]]:
+    """How to load the services at the mix's peak, from ``run`` (a short closed loop).
+
+    A closed-loop service answers ``connections / latency`` requests a second (Little's law):
+    shared by weight alone, the fastest service (admin's GET) answers far more than its share
+    and the "peak" is not the mix's. So each service gets connections in proportion to its share
+    times its mean latency in ``run``; and a service that even with one connection would answer
+    over 1.5 times its share of the rate the others sustain is paced instead, in an open loop at
+    its share of that rate. Returns (connections of the closed-loop services, paced rates).
+    """
+    need = {}
+    for service in SERVICES:
+        values = [v for label, s, _ in MIX if s == service for v in run.latencies.get(label, [])]
+        need[service] = share(service) * (sum(values) / len(values) if values else 1.0)
+    total = sum(need.values())
+    split = {service: max(1, round(connections * need[service] / total)) for service in SERVICES}
+    per_share = {service: rate / share(service) for service, rate in service_rates(run).items()}
+    sustained = min(per_share.values())
+    paced = {service: sustained * share(service) for service in SERVICES
+             if per_share[service] > 1.5 * sustained}  # fmt: skip
+    return {s: n for s, n in split.items() if s not in paced}, paced
+
+
 def drive(urls: dict[str, str], data: Path, *, seconds: float, connections: int | None = None,
-          rate: float | None = None) -> Run:  # fmt: skip
-    """Closed loop over ``connections`` (by mix weight), or open loop at ``rate`` req/s."""
+          rate: float | None = None, split: dict[str, int] | None = None,
+          paced: dict[str, float] | None = None) -> Run:  # fmt: skip
+    """Closed loop over ``connections`` (by mix weight, or ``split``'s connections per service
+    and ``paced``'s rates for the others: see :func:`balanced`), or open loop at ``rate``."""
     procs = []
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    paced = paced or {}
     for service in SERVICES:
-        if rate is None:
-            threads = max(1, round(connections * share(service)))
+        if rate is None and service not in paced:
+            threads = split[service] if split else max(1, round(connections * share(service)))
             per_thread = 0.0
         else:
-            service_rate = rate * share(service)
+            service_rate = paced[service] if service in paced else rate * share(service)
             threads = max(2, math.ceil(service_rate / 8))  # a connection every ~125 ms at most
             per_thread = service_rate / threads
         argv = ["wrk", "-t", str(threads), "-c", str(threads), "-d", f"{seconds:g}s",

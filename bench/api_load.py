@@ -11,7 +11,11 @@ charge, relays; ``GUNICORN_MAX_REQUESTS=0`` so no worker's CPU leaves with it), 
 its APIs, and drives it with wrk (``_load_mix.lua``, one wrk per service):
 
 [0] idle: no requests for 10 s (quick 5): what polling and timers cost, by process class;
-[1] peak: a closed loop of ``--connections`` connections for ``--seconds``;
+[1] peak: a closed loop of ``--connections`` connections for ``--seconds``, shared between the
+    services by mix weight times each one's latency in a warm-up (Little's law), a service too
+    fast even for one connection paced at its share instead (``_wrk.balanced``), so that the
+    answers come in the mix's proportions and the peak is the mix's, not inflated by the
+    fastest endpoint;
 [2] latency: an open loop at 70% of the peak, fixed schedule, latencies from each request's
     scheduled start (coordinated omission corrected). CPU per request is taken here, where the
     mix is exact;
@@ -129,9 +133,14 @@ def _run_system(args, url: str, pg_params: dict) -> tuple[float, float, float]:
                 _report_idle(before.delta(after), idle_seconds)
                 seeded.refresh_tokens()
                 _wrk.write_data(data, seeded.tenants)
-                _wrk.drive(urls, data, seconds=3 if args.quick else 5, connections=args.connections)
-                print(f"[1] peak: closed loop, {args.connections} connections", flush=True)
-                peak, peak_cpu = phase(connections=args.connections)
+                warm = _wrk.drive(urls, data, seconds=3 if args.quick else 5,
+                                  connections=args.connections)  # fmt: skip
+                split, paced = _wrk.balanced(args.connections, warm)
+                print("[1] peak: closed loop, connections by service "
+                      + ", ".join(f"{s} {n}" for s, n in split.items())
+                      + "".join(f", {s} paced at {r:.0f} req/s" for s, r in paced.items())
+                      + " (the answers in the mix's proportions)", flush=True)  # fmt: skip
+                peak, peak_cpu = phase(connections=args.connections, split=split, paced=paced)
                 _report_phase(peak, peak_cpu, databases)
                 rate = LOAD_FACTOR * peak.rate()
                 print(f"[2] open loop at 70% of peak: {rate:.0f} req/s offered, fixed schedule, "
