@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from ledger import chart
-from ledger.bookings import sale_book
+from ledger.bookings import Sale, sales_book
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.rules import LineInput
 from ledger.services import chart_ensure_default, entry_post, entry_reverse
@@ -137,13 +137,15 @@ def test_the_same_sale_booked_concurrently_posts_once():
     organization_id, _, _ = books()
     transaction_id = new_id()
     results = concurrently(
-        lambda: sale_book(
-            organization_id=organization_id,
-            transaction_id=transaction_id,
-            amount="12.5",
-            currency="CDF",
-            transaction_date="2026-03-01T10:00:00Z",
-        )  # fmt: skip
+        lambda: sales_book([
+            Sale(
+                organization_id=organization_id,
+                transaction_id=transaction_id,
+                amount="12.5",
+                currency="CDF",
+                transaction_date="2026-03-01T10:00:00Z",
+            )
+        ])[0]  # fmt: skip
     )
     assert len({result.id for result in results}) == 1
     assert JournalEntry.objects.filter(source_reference=transaction_id).count() == 1
