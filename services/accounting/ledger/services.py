@@ -219,10 +219,10 @@ def postings_write(postings: Sequence[Posting]) -> None:
     JournalEntry.objects.bulk_create([posting.entry for posting in postings])
     JournalLine.objects.bulk_create([line for posting in postings for line in posting.lines])
     for posting in postings:
-        entry = posting.entry
-        entry.posted_lines = posting.lines
-        observe.entry_posted(entry, posting.account_types, posting.total)
-        logger.info("journal entry %s posted (%s)", entry.id, entry.journal_type)
+        posting.entry.posted_lines = posting.lines
+        logger.info("journal entry %s posted (%s)", posting.entry.id, posting.entry.journal_type)
+    observe.entries_posted((posting.entry, posting.account_types, posting.total)
+                           for posting in postings)  # fmt: skip
 
 
 def entry_reverse(
