@@ -7,6 +7,7 @@ deleted, so there are no such endpoints; ``reverse`` posts the mirror entry inst
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -99,12 +100,13 @@ class AccountDetail(OrganizationView, generics.RetrieveAPIView):
 )
 class AccountBalance(OrganizationView, APIView):
     def get(self, request: Request, pk) -> Response:
-        account = get_object_or_404(
-            selectors.account_list(organization_id=self.organization_id), pk=pk
-        )
-        balances = selectors.account_balances(
-            account=account, **query(serializers.BalanceQuerySerializer, request)
-        )
+        found = selectors.account_balances(
+            organization_id=self.organization_id, account_id=pk,
+            **query(serializers.BalanceQuerySerializer, request),
+        )  # fmt: skip
+        if found is None:
+            raise Http404
+        account, balances = found
         body = {"account": account, "balances": balances}
         return Response(serializers.AccountBalanceSerializer(body).data)
 

@@ -11,16 +11,26 @@ and runs in one database transaction with the events it publishes (the outbox).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef
 
 from ledger import chart
 from ledger.errors import EntryRejected
 from ledger.models import Account, EntrySource, JournalEntry, JournalType
-from ledger.rules import LineInput, check_amount, reject
-from ledger.services import chart_ensure_default, entry_post
-from wanzo_common.events import publish
+from ledger.periods import period_lock_of
+from ledger.rules import LineInput, check_amount, check_replay, entry_fingerprint, reject
+from ledger.services import (
+    chart_create_default,
+    chart_ensure_default,
+    entry_post,
+    posting_check,
+    postings_write,
+)
+from wanzo_common.events import publish_many
 from wanzo_common.events.envelope import format_time, parse_time, utcnow
 from wanzo_common.events.registry import current_delivery
 from wanzo_common.money import format_amount
@@ -28,54 +38,143 @@ from wanzo_common.money import format_amount
 PRECISION = Decimal("0.0001")  # events carry amounts at the ledger's precision: "1500.5000"
 
 
-def sale_book(
-    *,
-    organization_id: str,
-    transaction_id: str,
-    amount: str,
-    currency: str,
-    transaction_date: str,
-    description: str = "",
-    user_id: str = "",
-) -> JournalEntry | None:
-    """Debit cash, credit sales revenue; publish ``transaction.completed`` or ``.failed``.
+@dataclass(frozen=True)
+class Sale:
+    """A sale to book, as ``transaction.created`` gives it: the amount and the time as texts
+    (a decimal, an RFC 3339 time), checked when it is booked."""
 
-    ``amount`` and ``transaction_date`` are the event's texts (a decimal, an RFC 3339 time).
+    organization_id: str
+    transaction_id: str
+    amount: str
+    currency: str
+    transaction_date: str
+    description: str = ""
+    user_id: str = ""
+
+
+def sales_book(sales: Sequence[Sale]) -> list[JournalEntry | None]:
+    """Book each sale (debit cash, credit sales revenue) and answer it: ``transaction.completed``
+    or ``.failed`` with the reason; per sale, its entry (None when refused).
+
+    A few statements for any number of sales: one read of their organisations' cash and
+    revenue accounts with their period locks (the charts of those that have none created
+    first), one of the entries already posted for them, then the new entries, their lines and
+    the answers in one insert each. The rules are those of
+    :func:`~ledger.services.entry_post`, checked in the same order with the same refusals. A
+    sale booked before (here or earlier in the list) is answered by its first booking: nothing
+    is written and nothing is published again.
+
+    In a consumer's batch any database error fails the batch, which is applied again one event
+    at a time. A direct caller gets its own transaction; if a concurrent booking of the same
+    sale wins (or closes the period) while this one writes, the sales are read and booked again.
     """
-    batch = _in_batch()
-    with transaction.atomic(savepoint=not batch):
+    if _in_batch():
+        return _sales_book(sales)
+    with transaction.atomic():
         try:
-            value = _positive_amount(amount, journal_type=JournalType.SALES)
-            date = _date_of(transaction_date, journal_type=JournalType.SALES)
-            entry, created = _book(
-                organization_id=organization_id,
-                journal_type=JournalType.SALES,
-                debit=chart.CASH,
-                credit=chart.SALES_REVENUE,
-                amount=value,
-                currency=currency,
-                date=date,
-                description=description[:500] or f"Sale {transaction_id}",
-                source=EntrySource.SALE,
-                reference=transaction_id,
-                user_id=user_id,
-                savepoint=not batch,
-            )
+            with transaction.atomic():
+                return _sales_book(sales)
+        except IntegrityError:
+            return _sales_book(sales)
+
+
+def _sales_book(sales: Sequence[Sale]) -> list[JournalEntry | None]:
+    journal_type = JournalType.SALES
+    booked: list[JournalEntry | None] = [None] * len(sales)
+    answers: dict[int, tuple[str, dict]] = {}
+    valid = []  # (index, sale, amount, date) of the sales with an amount and a date
+    for index, sale in enumerate(sales):
+        try:
+            amount = _positive_amount(sale.amount, journal_type=journal_type)
+            date = _date_of(sale.transaction_date, journal_type=journal_type)
         except EntryRejected as refusal:
-            publish("transaction.failed", {
-                "transactionId": transaction_id, "companyId": organization_id,
-                "amount": amount, "currency": currency, "reason": refusal.message,
-                "errorCode": refusal.code, "timestamp": format_time(utcnow()),
-            })  # fmt: skip
-            return None
-        if created:  # a duplicate was answered when it was first booked
-            now = format_time(utcnow())
-            publish("transaction.completed", {
-                "transactionId": transaction_id, "companyId": organization_id,
-                "amount": format_amount(value.quantize(PRECISION)), "currency": currency,
-                "completedAt": now, "timestamp": now,
-            })  # fmt: skip
-        return entry
+            answers[index] = _sale_failed(sale, refusal)
+            continue
+        valid.append((index, sale, amount, date))
+    books = _sales_books({sale.organization_id for _, sale, _, _ in valid})
+    posted = _sales_posted(sale for _, sale, _, _ in valid)
+    postings = []
+    for index, sale, amount, date in valid:
+        cash, revenue = books[sale.organization_id]
+        lines = [LineInput(cash.id, debit=amount), LineInput(revenue.id, credit=amount)]
+        description = sale.description[:500] or f"Sale {sale.transaction_id}"
+        key = (sale.organization_id, sale.transaction_id)
+        fingerprint = entry_fingerprint(
+            journal_type=journal_type, currency=sale.currency, lines=lines, date=date,
+            description=description,
+        )  # fmt: skip
+        try:
+            if key in posted:  # a duplicate was answered when it was first booked
+                booked[index] = check_replay(posted[key], fingerprint)
+                continue
+            posting = posting_check(
+                organization_id=sale.organization_id, journal_type=journal_type,
+                currency=sale.currency, lines=lines, date=date, description=description,
+                source=EntrySource.SALE, source_reference=sale.transaction_id,
+                created_by=sale.user_id, fingerprint=fingerprint, accounts=(cash, revenue),
+                locked_through=cash.locked_through,
+            )  # fmt: skip
+        except EntryRejected as refusal:
+            answers[index] = _sale_failed(sale, refusal)
+            continue
+        postings.append(posting)
+        booked[index] = posted[key] = posting.entry
+        now = format_time(utcnow())
+        answers[index] = ("transaction.completed", {
+            "transactionId": sale.transaction_id, "companyId": sale.organization_id,
+            "amount": format_amount(amount.quantize(PRECISION)), "currency": sale.currency,
+            "completedAt": now, "timestamp": now,
+        })  # fmt: skip
+    postings_write(postings)
+    publish_many(answers[index] for index in sorted(answers))
+    return booked
+
+
+def _sale_failed(sale: Sale, refusal: EntryRejected) -> tuple[str, dict]:
+    return ("transaction.failed", {
+        "transactionId": sale.transaction_id, "companyId": sale.organization_id,
+        "amount": sale.amount, "currency": sale.currency, "reason": refusal.message,
+        "errorCode": refusal.code, "timestamp": format_time(utcnow()),
+    })  # fmt: skip
+
+
+def _sales_books(organization_ids: set[str]) -> dict[str, tuple[Account, Account]]:
+    """The cash and sales revenue accounts of each organisation, each account with its
+    organisation's ``locked_through``; the charts of organisations without one are created."""
+    books = _cash_and_revenue(organization_ids)
+    if lacking := organization_ids - books.keys():
+        chart_create_default(organization_ids=sorted(lacking))
+        books = _cash_and_revenue(organization_ids)
+    return books
+
+
+def _cash_and_revenue(organization_ids: set[str]) -> dict[str, tuple[Account, Account]]:
+    if not organization_ids:
+        return {}
+    found = Account.objects.filter(
+        organization_id__in=organization_ids, code__in=(chart.CASH, chart.SALES_REVENUE)
+    ).annotate(locked_through=period_lock_of(OuterRef("organization_id")))
+    coded = {(account.organization_id, account.code): account for account in found}
+    return {
+        organization_id: (coded[organization_id, chart.CASH],
+                          coded[organization_id, chart.SALES_REVENUE])
+        for organization_id in organization_ids
+        if (organization_id, chart.CASH) in coded and (organization_id, chart.SALES_REVENUE) in coded
+    }  # fmt: skip
+
+
+def _sales_posted(sales: Iterable[Sale]) -> dict[tuple[str, str], JournalEntry]:
+    """The entries already posted for these sales, by (organisation, transaction id)."""
+    keys = {(sale.organization_id, sale.transaction_id) for sale in sales}
+    if not keys:
+        return {}
+    entries = JournalEntry.objects.filter(
+        source=EntrySource.SALE,
+        organization_id__in={organization_id for organization_id, _ in keys},
+        source_reference__in={reference for _, reference in keys},
+    )
+    posted = {(entry.organization_id, entry.source_reference): entry for entry in entries}
+    return {key: entry for key, entry in posted.items() if key in keys}
 
 
 def subscription_charge_book(
@@ -148,7 +247,6 @@ def _book(
             LineInput(accounts[debit].id, debit=amount),
             LineInput(accounts[credit].id, credit=amount),
         ],
-        accounts=list(accounts.values()),
         savepoint=savepoint,
         date=date,
         description=description,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from ledger.bookings import sale_book, subscription_charge_book
+from ledger.bookings import Sale, sales_book, subscription_charge_book
 from ledger.errors import EntryRejected
 from ledger.models import EntrySource
 from wanzo_common.events import Event, RejectEvent, handler
@@ -18,18 +18,21 @@ from wanzo_common.events import Event, RejectEvent, handler
 logger = logging.getLogger(__name__)
 
 
-@handler("transaction.created")
-def on_transaction_created(event: Event) -> None:
-    data = event.data
-    sale_book(
-        organization_id=data["companyId"],
-        transaction_id=data["transactionId"],
-        amount=data["amount"],
-        currency=data["currency"],
-        transaction_date=data["transactionDate"],
-        description=data.get("description", ""),
-        user_id=data.get("userId", ""),
-    )
+@handler("transaction.created", batch=True)
+def on_transactions_created(events: list[Event]) -> None:
+    # Every sale of a run of the consumer's batch at once: a few statements for all of them.
+    sales_book([
+        Sale(
+            organization_id=event.data["companyId"],
+            transaction_id=event.data["transactionId"],
+            amount=event.data["amount"],
+            currency=event.data["currency"],
+            transaction_date=event.data["transactionDate"],
+            description=event.data.get("description", ""),
+            user_id=event.data.get("userId", ""),
+        )
+        for event in events
+    ])  # fmt: skip
 
 
 @handler("subscription.created")

@@ -36,12 +36,17 @@ _refreshed_at: dict[tuple[str, str], float] = {}
 _lock = threading.Lock()
 
 
-def entry_posted(entry: JournalEntry, account_types: Iterable[str], total: Decimal) -> None:
-    JOURNAL_ENTRIES_CREATED.labels(journal_type=entry.journal_type, status="posted").inc()
-    TRANSACTION_VALUE.labels(
-        transaction_type=TRANSACTION_TYPES[entry.journal_type], currency=entry.currency
-    ).observe(float(total))
-    refresh_balances({(account_type, entry.currency) for account_type in account_types})
+def entries_posted(entries: Iterable[tuple[JournalEntry, Iterable[str], Decimal]]) -> None:
+    """Count each posted ``(entry, its accounts' types, its total)``; then refresh the balance
+    gauges they touched, at most one query for them all."""
+    touched = set()
+    for entry, account_types, total in entries:
+        JOURNAL_ENTRIES_CREATED.labels(journal_type=entry.journal_type, status="posted").inc()
+        TRANSACTION_VALUE.labels(
+            transaction_type=TRANSACTION_TYPES[entry.journal_type], currency=entry.currency
+        ).observe(float(total))
+        touched.update((account_type, entry.currency) for account_type in account_types)
+    refresh_balances(touched)
 
 
 def entry_rejected(journal_type: str) -> None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from ledger.errors import Conflict
 from ledger.models import PeriodLock
 
-__all__ = ["period_lock_get", "period_lock_set"]
+__all__ = ["period_lock_get", "period_lock_of", "period_lock_set"]
 
 
 def period_lock_get(*, organization_id: str) -> datetime.date | None:
@@ -29,6 +30,13 @@ def period_lock_get(*, organization_id: str) -> datetime.date | None:
         .values_list("locked_through", flat=True)
         .first()
     )
+
+
+def period_lock_of(organization_id: str | OuterRef) -> Subquery:
+    """:func:`period_lock_get` as a subquery, to annotate a read a posting does anyway (its
+    accounts) with the lock of their organisation: one round trip instead of two."""
+    locks = PeriodLock.objects.filter(organization_id=organization_id)
+    return Subquery(locks.values("locked_through")[:1])
 
 
 @transaction.atomic

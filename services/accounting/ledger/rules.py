@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from ledger import observe
 from ledger.errors import EntryRejected, NotAllowed, PeriodClosed, ReferenceReused
 from ledger.models import Account, EntrySource, JournalEntry, JournalType
-from ledger.periods import period_lock_get
 from wanzo_common.api.roles import Role
 from wanzo_common.idempotency import fingerprint, matches
 from wanzo_common.money import (
@@ -137,7 +136,7 @@ def _accounts_of(
         found = {
             str(account.id): account
             for account in Account.objects.filter(
-                organization_id=organization_id, id__in=_valid_ids(wanted)
+                organization_id=organization_id, id__in=valid_ids(wanted)
             )
         }
     missing = sorted(wanted - found.keys())
@@ -165,7 +164,8 @@ def canonical_id(value: uuid.UUID | str) -> str:
         return str(value)
 
 
-def _valid_ids(values: set[str]) -> list[uuid.UUID]:
+def valid_ids(values: set[str]) -> list[uuid.UUID]:
+    """The values that are UUIDs (the others name no account)."""
     ids = []
     for value in values:
         try:
@@ -225,9 +225,14 @@ def check_may_reverse(*, role: str | None, entry: JournalEntry) -> None:
         )
 
 
-def check_period_open(*, organization_id: str, date: datetime.date, journal_type: str) -> None:
-    """Refuse an entry dated in a period the organisation closed (:mod:`ledger.periods`)."""
-    locked_through = period_lock_get(organization_id=organization_id)
+def check_period_open(
+    *, date: datetime.date, locked_through: datetime.date | None, journal_type: str
+) -> None:
+    """Refuse an entry dated in a period the organisation closed (:mod:`ledger.periods`).
+
+    ``locked_through``: the organisation's lock, read by the caller with the rest of what a
+    posting needs (one query for many postings, or one for the accounts and the lock).
+    """
     if locked_through is not None and date <= locked_through:
         raise reject(
             journal_type,

@@ -8,6 +8,7 @@ than a line (38 digits) so that totals never overflow the column's precision.
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -61,15 +62,21 @@ class Balance:
     balance: Decimal
 
 
-def account_balances(*, account: Account, as_of: datetime.date | None = None) -> list[Balance]:
-    """The account's debit and credit totals and balance, one per currency it was used in."""
-    lines = JournalLine.objects.filter(account=account)
-    if as_of:
-        lines = lines.filter(entry__date__lte=as_of)
-    return [
-        Balance(row["currency"], row["debit"], row["credit"],
-                natural_balance(account.type, row["debit"], row["credit"]))
-        for row in _totals(lines)
+def account_balances(
+    *, organization_id: str, account_id: uuid.UUID, as_of: datetime.date | None = None
+) -> tuple[Account, list[Balance]] | None:
+    """The organisation's account and its debit and credit totals and balance, one per currency
+    it was used in; None when the organisation has no such account. One query."""
+    rows = _with_totals(
+        Account.objects.filter(organization_id=organization_id, id=account_id), _dated(as_of)
+    )
+    if not rows:
+        return None
+    return rows[0], [
+        Balance(row.line_currency, row.debit, row.credit,
+                natural_balance(row.type, row.debit, row.credit))
+        for row in rows
+        if row.debit is not None
     ]  # fmt: skip
 
 
@@ -104,21 +111,22 @@ class TrialBalance:
 def trial_balance(
     *, organization_id: str, as_of: datetime.date | None = None, currency: str | None = None
 ) -> list[TrialBalance]:
-    """One trial balance per currency the organisation posted in (or the one asked for)."""
-    lines = JournalLine.objects.filter(account__organization_id=organization_id)
-    if as_of:
-        lines = lines.filter(entry__date__lte=as_of)
-    if currency:
-        lines = lines.filter(entry__currency=currency)
-    totals = {(row["account_id"], row["currency"]): row for row in _totals(lines, "account_id")}
-    accounts = list(account_list(organization_id=organization_id))
+    """One trial balance per currency the organisation posted in (or the one asked for).
+
+    One query: the accounts with their totals per currency (:func:`_with_totals`).
+    """
+    wanted = _dated(as_of) & (Q(lines__entry__currency=currency) if currency else Q())
+    rows = _with_totals(Account.objects.filter(organization_id=organization_id), wanted)
+    accounts = list({row.id: row for row in rows}.values())  # each once, in the order of codes
+    totals = {(row.id, row.line_currency): row for row in rows if row.debit is not None}
     result = []
     for code in sorted({key[1] for key in totals} | ({currency} if currency else set())):
         section = TrialBalance(currency=code)
         for account in accounts:
-            row = totals.get((account.id, code), {"debit": ZERO, "credit": ZERO})
-            balance = natural_balance(account.type, row["debit"], row["credit"])
-            section.rows.append(TrialBalanceRow(account, row["debit"], row["credit"], balance))
+            row = totals.get((account.id, code))
+            debit, credit = (row.debit, row.credit) if row else (ZERO, ZERO)
+            balance = natural_balance(account.type, debit, credit)
+            section.rows.append(TrialBalanceRow(account, debit, credit, balance))
         result.append(section)
     return result
 
@@ -151,13 +159,44 @@ def _totals(lines: QuerySet[JournalLine], *group_by: str) -> list[dict]:
     return [{**row, "debit": _units(row["debit"]), "credit": _units(row["credit"])} for row in rows]
 
 
-def _sum(column: str):
-    """``SUM(column)``; on SQLite, which stores decimals as floats, a sum of exact integers of
-    ten-thousandths (a float sum of 17 lines can already be off by 0.0001)."""
+def _with_totals(accounts: QuerySet[Account], lines: Q) -> list[Account]:
+    """``accounts`` (in the order of codes) once per currency of their lines, each with
+    ``line_currency`` and the ``debit`` and ``credit`` totals of its lines in that currency that
+    match ``lines`` (a condition on ``lines__...``), or None for both when none does.
+
+    One query: the lines are joined to their accounts (LEFT JOIN: an account without lines is
+    there once, with None) and ``lines`` filters the sums, not the rows, so that no account drops
+    out of the answer.
+    """
+    condition = lines or None
+    rows = (
+        accounts.annotate(line_currency=models.F("lines__entry__currency"))
+        .annotate(debit=_sum("lines__debit", condition), credit=_sum("lines__credit", condition))
+        .order_by("code", "line_currency")
+    )
     if connection.vendor != "sqlite":
-        return Sum(column, output_field=TOTAL)
+        return list(rows)
+    for row in rows:
+        if row.debit is not None:
+            row.debit, row.credit = _units(row.debit), _units(row.credit)
+    return list(rows)
+
+
+def _dated(as_of: datetime.date | None) -> Q:
+    return Q(lines__entry__date__lte=as_of) if as_of else Q()
+
+
+def _sum(column: str, condition: Q | None = None):
+    """``SUM(column)`` (of the rows meeting ``condition``); on SQLite, which stores decimals as
+    floats, a sum of exact integers of ten-thousandths (a float sum of 17 lines can already be
+    off by 0.0001)."""
+    if connection.vendor != "sqlite":
+        return Sum(column, filter=condition, output_field=TOTAL)
     units = Round(models.F(column) * SCALE)
-    return Sum(Cast(units, models.BigIntegerField()), output_field=models.BigIntegerField())
+    return Sum(
+        Cast(units, models.BigIntegerField()), filter=condition,
+        output_field=models.BigIntegerField(),
+    )  # fmt: skip
 
 
 def _units(total: int | None) -> Decimal:

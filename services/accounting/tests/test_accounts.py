@@ -7,7 +7,7 @@ from ledger import chart
 
 from wanzo_common.api.testing import api_client
 
-from .conftest import SALE, codes, post
+from .conftest import SALE, codes, new_id, post
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,28 @@ def test_trial_balance_totals_are_equal(owner):
     assert early["as_of"] == "2026-01-05"
     assert [s["total_debit"] for s in early["currencies"]] == ["100.0000"]
     assert owner.get("/api/trial-balance/?currency=usd").status_code == 400
+
+
+def test_a_balance_as_of_a_day_leaves_later_entries_out(owner):
+    post(owner, ("1000", "100", "0"), ("4000", "0", "100"), date="2026-01-05")
+    post(owner, ("1000", "7", "0"), ("4000", "0", "7"), date="2026-01-09")
+    post(owner, ("6900", "3", "0"), ("2000", "0", "3"), date="2026-01-09")
+    ids = codes(owner)
+    cash = owner.get(f"/api/accounts/{ids['1000']}/balance/?as_of=2026-01-06").json()
+    assert cash["balances"] == [
+        {"currency": "USD", "debit": "100.0000", "credit": "0.0000", "balance": "100.0000"},
+    ]
+    # Used only after the day, never used: the account, with no balance.
+    for code in ("6900", "1200"):
+        body = owner.get(f"/api/accounts/{ids[code]}/balance/?as_of=2026-01-06").json()
+        assert (body["account"]["code"], body["balances"]) == (code, [])
+    assert owner.get(f"/api/accounts/{new_id()}/balance/").status_code == 404
+
+
+def test_a_trial_balance_in_a_currency_never_used_is_all_zeros(owner):
+    post(owner, *SALE)
+    [section] = owner.get("/api/trial-balance/?currency=EUR").json()["currencies"]
+    assert section["currency"] == "EUR" and section["total_debit"] == "0.0000"
+    assert len(section["accounts"]) == len(chart.DEFAULT_CHART)
+    early = owner.get("/api/trial-balance/?as_of=2020-01-01").json()
+    assert early["currencies"] == []

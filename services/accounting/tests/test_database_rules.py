@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from ledger import chart
-from ledger.bookings import sale_book
+from ledger.bookings import Sale, sales_book
 from ledger.models import Account, JournalEntry, JournalLine
 from ledger.rules import LineInput
 from ledger.services import chart_ensure_default, entry_post, entry_reverse
@@ -137,16 +137,66 @@ def test_the_same_sale_booked_concurrently_posts_once():
     organization_id, _, _ = books()
     transaction_id = new_id()
     results = concurrently(
-        lambda: sale_book(
-            organization_id=organization_id,
-            transaction_id=transaction_id,
-            amount="12.5",
-            currency="CDF",
-            transaction_date="2026-03-01T10:00:00Z",
-        )  # fmt: skip
+        lambda: sales_book([
+            Sale(
+                organization_id=organization_id,
+                transaction_id=transaction_id,
+                amount="12.5",
+                currency="CDF",
+                transaction_date="2026-03-01T10:00:00Z",
+            )
+        ])[0]  # fmt: skip
     )
     assert len({result.id for result in results}) == 1
     assert JournalEntry.objects.filter(source_reference=transaction_id).count() == 1
+
+
+def test_a_sale_booked_elsewhere_while_a_batch_writes_it_is_answered_once(events_outbox):
+    """The consumer's bulk insert waits for the other booking and fails on the reference when
+    that commits: the run is applied again one sale at a time, and the sale is a duplicate."""
+    from wanzo_common.events import publish
+    from wanzo_common.events.testing import assert_published
+
+    organization_id, _, _ = books()
+    contested, other = new_id(), new_id()
+    sale = {"companyId": organization_id, "amount": "12.5", "currency": "CDF",
+            "transactionDate": "2026-03-01T10:00:00Z"}  # fmt: skip
+    publish("transaction.created", {**sale, "transactionId": other})
+    publish("transaction.created", {**sale, "transactionId": contested})
+    holding, release = threading.Event(), threading.Event()
+
+    def book_and_hold():
+        try:
+            with transaction.atomic():
+                sales_book([Sale(organization_id, contested, "12.5", "CDF",
+                                 "2026-03-01T10:00:00Z")])  # fmt: skip
+                holding.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    def consume():
+        holding.wait(30)
+        try:
+            return events_outbox.deliver()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(book_and_hold), pool.submit(consume)]
+        try:
+            assert _wait_for_a_lock_waiter("ledger_journalentry")
+        finally:
+            release.set()
+        stats = futures[1].result()
+        futures[0].result()
+    assert stats["handled"] == 2
+    entries = JournalEntry.objects.filter(organization_id=organization_id)
+    assert sorted(entries.values_list("source_reference", flat=True)) == sorted([contested, other])
+    events_outbox.relay()
+    assert_published("transaction.completed", 1, transactionId=contested)
+    assert_published("transaction.completed", 1, transactionId=other)
+    assert_published("transaction.failed", 0)
 
 
 # --- As the application role: what the service's own connection may not do (0004, privileges).

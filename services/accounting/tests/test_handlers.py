@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from ledger.models import JournalEntry
 
@@ -140,3 +142,45 @@ def test_a_charge_in_an_unknown_currency_is_dead_lettered(org, events_outbox):
         stats = events_outbox.deliver()
     assert stats["dead_lettered"] == 1
     assert not JournalEntry.objects.exists()
+
+
+def test_a_run_of_sales_is_booked_at_once_each_with_its_answer(org, events_outbox):
+    """One consumer batch: a new organisation's first sale, a duplicate, a reused transaction
+    id, a bad amount and a sale in a closed period, each answered as if it came alone."""
+    from ledger.periods import period_lock_set
+
+    new_org, closed_org = new_id(), new_id()
+    period_lock_set(organization_id=closed_org, locked_through=datetime.date(2026, 3, 31),
+                    locked_by="owner")  # fmt: skip
+    first, second, bad, reused, late = (new_id() for _ in range(5))
+    sales = [
+        sale(org, first),
+        sale(new_org, second, "20"),
+        sale(org, first),  # the phone sent it again, in the same batch
+        sale(org, bad, "-1"),
+        sale(org, first, "99"),  # another sale under a booked transaction id
+        sale(closed_org, late),
+    ]
+    with assert_metric_delta("journal_entries_created_total", 2, journal_type="sales",
+                             status="posted"), \
+         assert_metric_delta("journal_entries_created_total", 3, journal_type="sales",
+                             status="rejected"):  # fmt: skip
+        for data in sales:
+            publish("transaction.created", data)
+        stats = events_outbox.deliver()
+    assert stats["handled"] == len(sales)
+    booked = {(e.organization_id, e.source_reference): e for e in JournalEntry.objects.all()}
+    assert booked.keys() == {(org, first), (new_org, second)}
+    assert booked[new_org, second].lines.get(debit__gt=0).account.code == "1000"
+    assert_published("transaction.completed", 1, transactionId=first, amount="1500.5000")
+    assert_published("transaction.completed", 1, transactionId=second, amount="20.0000")
+    failures = {event.data["transactionId"]: event.data
+                for event in assert_published("transaction.failed", 3)}  # fmt: skip
+    assert failures[bad]["errorCode"] == "invalid_amount"
+    assert failures[first]["errorCode"] == "idempotency_key_reused"
+    assert str(booked[org, first].id) in failures[first]["reason"]
+    assert failures[late] == {
+        "transactionId": late, "companyId": closed_org, "amount": "1500.50", "currency": "CDF",
+        "reason": "The books are closed through 2026-03-31: date the entry after it.",
+        "errorCode": "period_closed", "timestamp": failures[late]["timestamp"],
+    }  # fmt: skip
