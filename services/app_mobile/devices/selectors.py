@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from devices.models import Device, Member
@@ -17,6 +19,17 @@ def device_ids_active_for_user(*, user_id: str) -> list[str]:
         str(pk)
         for pk in Device.objects.filter(user_id=user_id, active=True).values_list("pk", flat=True)
     ]
+
+
+def device_ids_active_for_users(*, user_ids: Iterable[str]) -> dict[str, list[str]]:
+    """Each user's active devices (a user without one is absent), in one query."""
+    devices: dict[str, list[str]] = {}
+    rows = Device.objects.filter(user_id__in=list(user_ids), active=True).values_list(
+        "user_id", "pk"
+    )
+    for user_id, pk in rows:
+        devices.setdefault(user_id, []).append(str(pk))
+    return devices
 
 
 def member_user_ids(*, organization_id: str) -> list[str]:

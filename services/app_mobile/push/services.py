@@ -1,21 +1,30 @@
 """Writes: create a user's notification now, deliver it to their devices after commit.
 
-``notification_send`` is what every caller uses (event handlers, the test endpoint). It picks
-the devices at once, in the caller's transaction (so deactivating them in the same transaction,
-after telling the user, still reaches them), and hands delivery to ``on_commit``: no network
-call holds a database transaction open, and nothing is sent for a change that rolls back.
-``push_notifications_sent_total`` counts each notification once, when its delivery ends.
+``notification_send`` is what every caller uses (event handlers, the test endpoint);
+``notifications_send`` does the same for a batch of events (one read of the users' devices, one
+INSERT). They pick the devices at once, in the caller's transaction (so deactivating them in the
+same transaction, after telling the user, still reaches them), and hand delivery to
+``on_commit``: no network call holds a database transaction open, and nothing is sent for a
+change that rolls back. A notification for a user without an active device has nothing to wait
+for: it is written delivered (``no_device``). ``push_notifications_sent_total`` counts each
+notification once, when its delivery ends (after the commit).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from app_mobile_service.metrics import PUSH_NOTIFICATIONS_SENT
 from devices.models import Device
-from devices.selectors import device_ids_active_for_user, member_user_ids
+from devices.selectors import (
+    device_ids_active_for_user,
+    device_ids_active_for_users,
+    member_user_ids,
+)
 from devices.services import device_deactivate
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,6 +34,20 @@ from push.providers import PushMessage, PushResult, get_provider
 from wanzo_common.events.registry import current_delivery
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A notification to write for one user because of one event (see ``notifications_send``)."""
+
+    user_id: str
+    notification_type: str
+    priority: str
+    title: str
+    event_id: str
+    body: str = ""
+    organization_id: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 def notification_send(
@@ -49,30 +72,96 @@ def notification_send(
     batch = current_delivery() is not None and transaction.get_connection().in_atomic_block
     try:
         with transaction.atomic(savepoint=not batch):
-            notification = Notification.objects.create(
+            notification = _unsaved(
                 user_id=user_id,
                 organization_id=organization_id,
                 notification_type=notification_type,
                 priority=priority,
-                title=title[:200],
-                body=body[:1000],
-                data=dict(data or {}),
+                title=title,
+                body=body,
+                data=data,
                 event_id=event_id,
-                devices_targeted=len(targets),
+                targets=targets,
             )
+            notification.save(force_insert=True)
     except IntegrityError:  # the same event, notified concurrently
         if batch:
             raise
         return None
-    notification_id = str(notification.pk)
-
-    # A function, not a functools.partial: Django logs a failed robust callback by its
-    # __qualname__, which a partial lacks; the AttributeError then skipped the callbacks after it.
-    def deliver() -> None:
-        notification_deliver(notification_id=notification_id, device_ids=targets)
-
-    transaction.on_commit(deliver, robust=True)
+    _deliver_on_commit([notification], {str(notification.pk): targets})
     return notification
+
+
+def notifications_send(*, drafts: Sequence[Draft]) -> None:
+    """Notify each draft's user (their active devices), a batch of events' notifications at once.
+
+    One read of the users' devices, one INSERT, one delivery after commit. A user notified of
+    the same event before (the unique constraint) is skipped by the INSERT (ON CONFLICT DO
+    NOTHING): no read first, and a concurrent writer of the same row is waited for, not an
+    error. The delivery of a row that was skipped finds nothing pending and sends nothing.
+    """
+    if not drafts:
+        return
+    devices = device_ids_active_for_users(user_ids={draft.user_id for draft in drafts})
+    notifications, targets = [], {}
+    for draft in drafts:
+        user_targets = devices.get(draft.user_id, [])
+        notification = _unsaved(
+            user_id=draft.user_id,
+            organization_id=draft.organization_id,
+            notification_type=draft.notification_type,
+            priority=draft.priority,
+            title=draft.title,
+            body=draft.body,
+            data=draft.data,
+            event_id=draft.event_id,
+            targets=user_targets,
+        )
+        notifications.append(notification)
+        targets[str(notification.pk)] = user_targets
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    _deliver_on_commit(notifications, targets)
+
+
+def _unsaved(
+    *, title: str, body: str, data: Mapping[str, Any] | None, targets: list[str], **fields: Any
+) -> Notification:
+    """The row to insert; written delivered if there is no device to deliver it to."""
+    notification = Notification(
+        title=title[:200], body=body[:1000], data=dict(data or {}),
+        devices_targeted=len(targets), **fields,
+    )  # fmt: skip
+    if not targets:
+        notification.result = Result.NO_DEVICE
+        notification.delivered_at = timezone.now()
+    return notification
+
+
+def _deliver_on_commit(notifications: list[Notification], targets: dict[str, list[str]]) -> None:
+    """After commit: count the device-less notifications (delivered), deliver the others."""
+    undelivered = {pk: devices for pk, devices in targets.items() if devices}
+    delivered = Counter(
+        (notification.notification_type, notification.priority)
+        for notification in notifications
+        if not targets[str(notification.pk)]
+    )
+    if delivered:
+
+        def count() -> None:
+            for (notification_type, priority), n in delivered.items():
+                PUSH_NOTIFICATIONS_SENT.labels(
+                    notification_type=notification_type, priority=priority, result=Result.NO_DEVICE
+                ).inc(n)
+
+        transaction.on_commit(count)
+    if undelivered:
+        # A function, not a functools.partial: Django logs a failed robust callback by its
+        # __qualname__, which a partial lacks; the AttributeError then skipped the callbacks
+        # after it.
+        def deliver() -> None:
+            notifications_deliver(targets=undelivered)
+
+        transaction.on_commit(deliver, robust=True)
 
 
 def notifications_send_to_organization(
@@ -87,27 +176,33 @@ def notifications_send_to_organization(
     return sent
 
 
-def notification_deliver(*, notification_id: str, device_ids: list[str]) -> str | None:
-    """Send a pending notification to ``device_ids``; returns its result (None: not pending)."""
-    notification = Notification.objects.filter(pk=notification_id, result=Result.PENDING).first()
-    if notification is None:
-        return None
-    outcomes = [
-        _send_to(device, notification) for device in Device.objects.filter(pk__in=device_ids)
-    ]
-    result = _result_of(outcomes)
-    updated = Notification.objects.filter(pk=notification.pk, result=Result.PENDING).update(
-        result=result,
-        devices_reached=outcomes.count(PushResult.SENT),
-        delivered_at=timezone.now(),
-    )
-    if updated:  # a concurrent delivery of the same row counts once
-        PUSH_NOTIFICATIONS_SENT.labels(
-            notification_type=notification.notification_type,
-            priority=notification.priority,
-            result=result,
-        ).inc()
-    return result
+def notifications_deliver(*, targets: Mapping[str, list[str]]) -> None:
+    """Send the pending notifications ``targets`` names, each to its devices (ids).
+
+    Two reads (the notifications still pending, their devices) and one UPDATE per outcome,
+    whatever the number of notifications; a notification delivered meanwhile is left alone.
+    """
+    notifications = list(Notification.objects.filter(pk__in=list(targets), result=Result.PENDING))
+    wanted = {
+        device_id for notification in notifications for device_id in targets[str(notification.pk)]
+    }
+    devices = list(Device.objects.filter(pk__in=wanted)) if wanted else []
+    outcomes: dict[tuple[str, int, str, str], list] = defaultdict(list)
+    for notification in notifications:
+        mine = set(targets[str(notification.pk)])
+        sent = [_send_to(device, notification) for device in devices if str(device.pk) in mine]
+        key = (_result_of(sent), sent.count(PushResult.SENT), notification.notification_type,
+               notification.priority)  # fmt: skip
+        outcomes[key].append(notification.pk)
+    now = timezone.now()
+    for (result, reached, notification_type, priority), pks in outcomes.items():
+        updated = Notification.objects.filter(pk__in=pks, result=Result.PENDING).update(
+            result=result, devices_reached=reached, delivered_at=now
+        )
+        if updated:  # a concurrent delivery of the same rows counts once
+            PUSH_NOTIFICATIONS_SENT.labels(
+                notification_type=notification_type, priority=priority, result=result
+            ).inc(updated)
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

@@ -2,14 +2,16 @@
 
 Recording is idempotent by the phone's transaction id: the same id from the same organisation
 returns the sale already recorded (``created`` false) and publishes nothing; the same id from
-another organisation is refused. Settling happens once; a second answer for a settled sale
-changes nothing.
+another organisation is refused. Settling happens once, for a consumer's batch of answers at
+once; a second answer for a settled sale changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date as Date
 from decimal import Decimal
 
@@ -17,7 +19,7 @@ from devices.services import member_record
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from push.models import NotificationType, Priority
-from push.services import notification_send
+from push.services import Draft, notifications_send
 
 from sales.models import Sale, SaleStatus
 from wanzo_common import idempotency
@@ -70,28 +72,64 @@ def sale_record(
     return sale, True
 
 
+@dataclass(frozen=True)
+class Answer:
+    """Accounting's answer for a transaction (``transaction.completed`` / ``.failed``)."""
+
+    transaction_id: str
+    succeeded: bool
+    event_id: str
+    reason: str = ""
+
+
 @transaction.atomic(savepoint=False)  # nothing caught inside: a savepoint would only cost
-def sale_settle(
-    *, transaction_id: str, succeeded: bool, event_id: str, reason: str = ""
-) -> Sale | None:
-    """Accounting's answer: complete or fail the sale and tell its user (None: not a sale)."""
+def sales_settle(*, answers: Sequence[Answer]) -> list[Sale]:
+    """Complete or fail the answered sales and tell their users; returns the sales settled now.
+
+    A consumer's run of answers costs a constant number of statements: one locking read of the
+    sales, one UPDATE, the notifications' reads and INSERT (``push.services.notifications_send``).
+    The answers apply in order: the first settles a pending sale, a later one for the same sale
+    changes nothing (logged if it contradicts). A transaction id that is not a sale's (another
+    service's transaction, a subscription charge) is ignored.
+    """
+    sales = _locked_sales(answers)
+    settled: list[tuple[Sale, str]] = []
+    now = timezone.now()
+    for answer in answers:
+        sale = sales.get(_uuid(answer.transaction_id))
+        if sale is None:
+            continue
+        status = SaleStatus.COMPLETED if answer.succeeded else SaleStatus.FAILED
+        if sale.status != SaleStatus.PENDING:
+            if sale.status != status:
+                logger.warning("contradictory answer for settled sale id=%s", sale.pk)
+            continue
+        sale.status = status
+        sale.failure_reason = "" if answer.succeeded else answer.reason[:500]
+        sale.settled_at = now
+        settled.append((sale, answer.event_id))
+    if settled:
+        Sale.objects.bulk_update(
+            [sale for sale, _ in settled], ["status", "failure_reason", "settled_at"]
+        )
+        notifications_send(drafts=[_settled_notice(sale, event_id) for sale, event_id in settled])
+    return [sale for sale, _ in settled]
+
+
+def _locked_sales(answers: Sequence[Answer]) -> dict[uuid.UUID, Sale]:
+    """The answered sales, locked (in id order: two consumers never wait on each other crosswise)."""
+    keys = {key for answer in answers if (key := _uuid(answer.transaction_id)) is not None}
+    if not keys:
+        return {}
+    locked = Sale.objects.select_for_update().filter(transaction_id__in=keys).order_by("pk")
+    return {sale.transaction_id: sale for sale in locked}
+
+
+def _uuid(transaction_id: str) -> uuid.UUID | None:
     try:
-        key = uuid.UUID(str(transaction_id))
+        return uuid.UUID(str(transaction_id))
     except ValueError:
         return None  # another service's transaction (a subscription charge): not ours
-    sale = Sale.objects.select_for_update().filter(transaction_id=key).first()
-    if sale is None:
-        return None
-    if sale.status != SaleStatus.PENDING:
-        if sale.status != (SaleStatus.COMPLETED if succeeded else SaleStatus.FAILED):
-            logger.warning("contradictory answer for settled sale id=%s", sale.pk)
-        return sale
-    sale.status = SaleStatus.COMPLETED if succeeded else SaleStatus.FAILED
-    sale.failure_reason = "" if succeeded else reason[:500]
-    sale.settled_at = timezone.now()
-    sale.save(update_fields=["status", "failure_reason", "settled_at"])
-    _notify_settled(sale, event_id=event_id)
-    return sale
 
 
 def _existing(*, transaction_id: uuid.UUID, organization_id: str) -> Sale | None:
@@ -125,10 +163,10 @@ def _created_payload(sale: Sale) -> dict:
     }
 
 
-def _notify_settled(sale: Sale, *, event_id: str) -> None:
+def _settled_notice(sale: Sale, event_id: str) -> Draft:
     shown = f"{format_amount(Decimal(sale.amount).normalize())} {sale.currency}"
     completed = sale.status == SaleStatus.COMPLETED
-    notification_send(
+    return Draft(
         user_id=sale.user_id,
         organization_id=sale.organization_id,
         notification_type=NotificationType.TRANSACTION,

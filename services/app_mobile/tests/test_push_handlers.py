@@ -129,7 +129,7 @@ def test_a_delivery_that_fails_after_the_commit_does_not_stop_the_next_ones(
     from push import services
 
     Device.objects.create(user_id=user_id, platform="android", token="t", token_hash="h")
-    deliver = services.notification_deliver
+    deliver = services.notifications_deliver
     calls = []
 
     def first_fails(**kwargs):
@@ -138,7 +138,7 @@ def test_a_delivery_that_fails_after_the_commit_does_not_stop_the_next_ones(
             raise OperationalError("server closed the connection unexpectedly")
         return deliver(**kwargs)
 
-    monkeypatch.setattr(services, "notification_deliver", first_fails)
+    monkeypatch.setattr(services, "notifications_deliver", first_fails)
     with transaction.atomic():
         for title in ("first", "second"):
             notification_send(user_id=user_id, notification_type="test", priority="normal",

@@ -160,3 +160,78 @@ def test_answers_for_other_transactions_are_ignored(org_id, deliver):
     deliver("transaction.completed", _completed(str(uuid.uuid4()), org_id))
     deliver("transaction.completed", _completed("subscription-charge-42", org_id))
     assert Sale.objects.count() == 0
+
+
+def _answer_all(events_outbox, capture, answers: list[tuple[str, dict]]) -> None:
+    """Publish ``answers`` as accounting would, then consume them: one consumer batch."""
+    from wanzo_common.events import publish
+
+    for type_name, data in answers:
+        publish(type_name, data)
+    events_outbox.relay()
+    with capture(execute=True):
+        events_outbox.deliver()
+
+
+def test_a_batch_of_answers_settles_each_sale_once_in_order(
+    client, org_id, events_outbox, django_capture_on_commit_callbacks, push_outbox, caplog
+):
+    a, b, c = (sale_body() for _ in range(3))
+    for body in (a, b, c):
+        client.post("/api/sales/", body, format="json")
+    client.post("/api/devices/", {"platform": "android", "push_token": "tok-A"}, format="json")
+    failed = {"reason": "no sales account"}
+    with assert_metric_delta(
+        "push_notifications_sent_total", 2, notification_type="transaction", result="sent",
+        priority="normal",
+    ), assert_metric_delta(
+        "push_notifications_sent_total", 1, notification_type="transaction", result="sent",
+        priority="high",
+    ):  # fmt: skip
+        _answer_all(events_outbox, django_capture_on_commit_callbacks, [
+            ("transaction.completed", _completed(a["transaction_id"], org_id)),
+            ("transaction.completed", _completed("subscription-charge-42", org_id)),
+            ("transaction.completed", _completed(b["transaction_id"], org_id)),
+            ("transaction.completed", _completed(a["transaction_id"], org_id)),  # again: nothing
+            ("transaction.failed", {**_completed(b["transaction_id"], org_id), **failed}),
+            ("transaction.failed", {**_completed(c["transaction_id"], org_id), **failed}),
+            ("transaction.completed", _completed(str(uuid.uuid4()), org_id)),  # not a sale
+        ])  # fmt: skip
+
+    sales = {str(sale.transaction_id): sale for sale in Sale.objects.all()}
+    assert [(sales[body["transaction_id"]].status, sales[body["transaction_id"]].failure_reason)
+            for body in (a, b, c)] == [("completed", ""), ("completed", ""),
+                                       ("failed", "no sales account")]  # fmt: skip
+    assert caplog.text.count("contradictory answer for settled sale") == 1  # b's failure
+    listed = client.get("/api/notifications/").json()["results"]
+    assert sorted(item["data"]["transactionId"] for item in listed) == sorted(
+        body["transaction_id"] for body in (a, b, c)
+    )
+    assert {item["result"] for item in listed} == {"sent"} and len(push_outbox) == 3
+
+
+def test_settling_a_batch_costs_the_same_statements_for_2_answers_as_for_6(
+    client, org_id, events_outbox, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wanzo_common.events import publish
+
+    client.post("/api/devices/", {"platform": "android", "push_token": "tok-A"}, format="json")
+    counts = []
+    for n in (2, 6):
+        bodies = [sale_body() for _ in range(n)]
+        for body in bodies:
+            client.post("/api/sales/", body, format="json")
+        for body in bodies:
+            publish("transaction.completed", _completed(body["transaction_id"], org_id))
+        events_outbox.relay()
+        with (
+            CaptureQueriesContext(connection) as captured,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            events_outbox.deliver()
+        counts.append(len(captured.captured_queries))
+        assert Sale.objects.filter(status="completed").count() >= n
+    assert counts[0] == counts[1]
