@@ -22,6 +22,7 @@ from sales.services import TransactionIdTaken, sale_record
 from sync.models import DataType, Operation, SyncRecord
 from sync.payloads import PAYLOADS
 from sync.results import ItemResult, applied, conflict, duplicate, rejected
+from sync.validation import Validators
 from wanzo_common.idempotency import KeyReused
 
 
@@ -71,14 +72,24 @@ class Changes:
 
 
 def record_apply(
-    *, organization_id: str, user_id: str, item: dict[str, Any], changes: Changes
+    *,
+    organization_id: str,
+    user_id: str,
+    item: dict[str, Any],
+    changes: Changes,
+    validators: Validators,
 ) -> ItemResult:
-    """Apply a validated item (see :class:`sync.serializers.SyncItemSerializer`) to ``changes``."""
+    """Apply a validated item (see :class:`sync.serializers.SyncItemSerializer`) to ``changes``.
+
+    ``validators``: the batch's serializers (see :mod:`sync.validation`).
+    """
     if item["data_type"] == DataType.SALE:
-        return _sale_apply(organization_id=organization_id, user_id=user_id, item=item)
+        return _sale_apply(
+            organization_id=organization_id, user_id=user_id, item=item, validators=validators
+        )
     operation = item["operation"]
     if operation == Operation.CREATE:
-        return _create(changes, user_id, item)
+        return _create(changes, user_id, item, validators)
     record = changes.get(item["data_type"], item["record_id"])
     if record is None:
         return rejected({"record_id": ["No such record."]}, record_id=str(item["record_id"]))
@@ -88,18 +99,20 @@ def record_apply(
         return _conflict(record)
     if operation == Operation.DELETE:
         return _save(changes, record, user_id, deleted=True, payload=record.payload)
-    data, errors = _validate(item["data_type"], {**record.payload, **item["payload"]})
+    data, errors = _validate(validators, item["data_type"], {**record.payload, **item["payload"]})
     if errors:
         return rejected({"payload": errors}, record_id=str(record.record_id))
     return _save(changes, record, user_id, deleted=False, payload=data)
 
 
-def _create(changes: Changes, user_id: str, item: dict[str, Any]) -> ItemResult:
+def _create(
+    changes: Changes, user_id: str, item: dict[str, Any], validators: Validators
+) -> ItemResult:
     record_id = item["record_id"] or uuid.uuid4()
     existing = changes.get(item["data_type"], record_id)
     if existing is not None:
         return _conflict(existing)
-    data, errors = _validate(item["data_type"], item["payload"])
+    data, errors = _validate(validators, item["data_type"], item["payload"])
     if errors:
         return rejected({"payload": errors}, record_id=str(record_id))
     record = SyncRecord(
@@ -130,14 +143,18 @@ def _conflict(record: SyncRecord) -> ItemResult:
     )
 
 
-def _validate(data_type: str, payload: dict[str, Any]) -> tuple[dict, dict]:
-    serializer = PAYLOADS[data_type](data=payload)
-    if not serializer.is_valid():
-        return {}, serializer.errors
-    return dict(serializer.data), {}
+def _validate(validators: Validators, data_type: str, payload: dict[str, Any]) -> tuple[dict, dict]:
+    """The payload in its JSON form, or its field errors."""
+    serializer_class = PAYLOADS[data_type]
+    data, errors = validators.validate(serializer_class, payload)
+    if errors:
+        return {}, errors
+    return validators.representation(serializer_class, data), {}
 
 
-def _sale_apply(*, organization_id: str, user_id: str, item: dict[str, Any]) -> ItemResult:
+def _sale_apply(
+    *, organization_id: str, user_id: str, item: dict[str, Any], validators: Validators
+) -> ItemResult:
     """Sales are created only (a recorded sale is corrected by another sale, never edited)."""
     record_id = str(item["record_id"]) if item["record_id"] else None
     if item["operation"] != Operation.CREATE:
@@ -146,12 +163,11 @@ def _sale_apply(*, organization_id: str, user_id: str, item: dict[str, Any]) -> 
     payload = dict(item["payload"])
     if record_id:
         payload.setdefault("transaction_id", record_id)
-    incoming = SaleCreateSerializer(data=payload)
-    if not incoming.is_valid():
-        return rejected({"payload": incoming.errors}, record_id=record_id)
-    if record_id and str(incoming.validated_data["transaction_id"]) != record_id:
+    data, errors = validators.validate(SaleCreateSerializer, payload)
+    if errors:
+        return rejected({"payload": errors}, record_id=record_id)
+    if record_id and str(data["transaction_id"]) != record_id:
         return rejected({"payload": {"transaction_id": ["Differs from record_id."]}}, record_id)
-    data = incoming.validated_data
     try:
         sale, created = sale_record(organization_id=organization_id, user_id=user_id, **data)
     except TransactionIdTaken:

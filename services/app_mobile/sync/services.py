@@ -33,6 +33,7 @@ from sync.models import DataType, Operation, Status, SyncOperation
 from sync.records import Changes, record_apply
 from sync.results import rejected
 from sync.serializers import SyncItemSerializer
+from sync.validation import Validators
 from wanzo_common.idempotency import fingerprint, matches
 
 SYNC_TYPE = "batch"
@@ -56,11 +57,12 @@ def sync_batch_apply(
     *, organization_id: str, user_id: str, items: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Apply ``items`` in order; returns ``{"results": [...], "summary": {status: count}}``."""
-    read = [_read(index, raw) for index, raw in enumerate(items)]
+    validators = Validators()
+    read = [_read(index, raw, validators) for index, raw in enumerate(items)]
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with transaction.atomic():
-                answers = _apply(organization_id, user_id, read)
+                answers = _apply(organization_id, user_id, read, validators)
             break
         except IntegrityError:  # a concurrent request won a race on an id: see the module doc
             if attempt == ATTEMPTS:
@@ -73,21 +75,22 @@ def sync_batch_apply(
     return {"results": results, "summary": {status: summary[status] for status in Status.values}}
 
 
-def _read(index: int, raw: dict[str, Any]) -> _Item:
-    serializer = SyncItemSerializer(data=raw)
-    valid = serializer.is_valid()
+def _read(index: int, raw: dict[str, Any], validators: Validators) -> _Item:
+    item, errors = validators.validate(SyncItemSerializer, raw)
     return _Item(
         index=index,
         client_id=_client_id(raw.get("id")),
         data_type=raw.get("data_type") if raw.get("data_type") in DataType.values else None,
         operation=raw.get("operation") if raw.get("operation") in Operation.values else None,
-        item=serializer.validated_data if valid else {},
-        invalid=None if valid else rejected(serializer.errors).as_dict(),
+        item=item,
+        invalid=rejected(errors).as_dict() if errors else None,
         fingerprint=fingerprint(raw),
     )
 
 
-def _apply(organization_id: str, user_id: str, items: list[_Item]) -> list[dict[str, Any]]:
+def _apply(
+    organization_id: str, user_id: str, items: list[_Item], validators: Validators
+) -> list[dict[str, Any]]:
     """Each item's answer, its effects written; inside the batch's transaction."""
     ids = {item.client_id for item in items if item.client_id is not None}
     done = {
@@ -117,6 +120,7 @@ def _apply(organization_id: str, user_id: str, items: list[_Item]) -> list[dict[
                     user_id=user_id,
                     item=item.item,
                     changes=changes,
+                    validators=validators,
                 ).as_dict()
             )
             claims[item.client_id] = _claim(organization_id, user_id, item, answer)

@@ -296,3 +296,53 @@ def test_an_operation_processed_concurrently_is_a_duplicate(client, org_id, user
     assert result["original_status"] == "applied"
     assert result["record_id"] == stored["record_id"]
     assert not SyncRecord.objects.filter(organization_id=org_id).exists()
+
+
+def test_each_item_is_validated_on_its_own_as_a_fresh_serializer_would(client, events_outbox):
+    """One serializer per kind serves the whole batch (sync.validation): an item's errors or
+    data never leak into the next item's answer; each answer is what a new serializer gives."""
+    from sales.serializers import SaleCreateSerializer
+    from sync.payloads import ProductPayload
+    from sync.results import plain_errors
+    from sync.serializers import SyncItemSerializer
+
+    bad_price = {"name": "Rice", "price": "-1", "currency": "USD"}
+    bad_currency = {"name": "Oil", "price": "2.50", "currency": "XTS", "stock": -3}
+    good = {"name": "Salt", "price": "1.25", "currency": "USD"}
+    bad_sale = sale_body(amount="12.345", currency="USD", date="2999-01-01")
+    items = [
+        item("product", payload=bad_price),
+        item("product", payload=good),
+        item("product", payload=bad_currency),
+        item("product", operation="update", payload=good),  # no record_id, no version
+        item("product", payload=good),
+        item("sale", payload=bad_sale),
+        item("sale", payload=sale_body()),
+        item("sale", payload={"amount": "1"}),
+    ]
+    results = sync(client, *items)["results"]
+
+    def payload_errors(serializer_class, payload):
+        serializer = serializer_class(data=payload)
+        return {} if serializer.is_valid() else {"payload": plain_errors(serializer.errors)}
+
+    def item_errors(raw):
+        serializer = SyncItemSerializer(data=raw)
+        return {} if serializer.is_valid() else plain_errors(serializer.errors)
+
+    assert [result["status"] for result in results] == [
+        "rejected", "applied", "rejected", "rejected", "applied", "rejected", "applied", "rejected"
+    ]  # fmt: skip
+    for index in (0, 1, 2, 4):
+        assert results[index]["errors"] == payload_errors(ProductPayload, items[index]["payload"])
+    for index in (5, 6, 7):
+        assert results[index]["errors"] == payload_errors(
+            SaleCreateSerializer, items[index]["payload"]
+        )
+    assert results[3]["errors"] == item_errors(items[3]) != {}
+    stored = SyncRecord.objects.filter(
+        record_id__in=[results[1]["record_id"], results[4]["record_id"]]
+    )
+    assert [record.payload for record in stored] == [
+        {"name": "Salt", "price": "1.2500", "currency": "USD"}
+    ] * 2

@@ -34,7 +34,7 @@ def test_a_concurrent_create_of_one_record_answers_conflict_not_500(monkeypatch,
     both_checked = threading.Barrier(2, timeout=5)
     validate = records._validate
 
-    def validate_after_both_checked(data_type, payload):
+    def validate_after_both_checked(*args):
         # Called after the existence check and before the insert: hold each thread here until
         # both have checked, so both inserts race. A design that serialises creators of one id
         # (a lock taken before the check) never lets the second thread get here: the first
@@ -43,7 +43,7 @@ def test_a_concurrent_create_of_one_record_answers_conflict_not_500(monkeypatch,
             both_checked.wait()
         except threading.BrokenBarrierError:
             pass
-        return validate(data_type, payload)
+        return validate(*args)
 
     monkeypatch.setattr(records, "_validate", validate_after_both_checked)
     answers: list = []
