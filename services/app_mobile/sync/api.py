@@ -38,7 +38,7 @@ class SyncBatchView(APIView):
             user_id=str(request.user.id),
             items=incoming.validated_data["items"],
         )
-        return Response(SyncBatchResultSerializer(outcome).data)
+        return Response(outcome)  # plain JSON in the documented shape (see the service)
 
 
 @extend_schema(parameters=[SyncRecordFilterSerializer])

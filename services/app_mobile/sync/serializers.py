@@ -76,6 +76,8 @@ class SyncResultSerializer(serializers.Serializer):
 
 
 class SyncBatchResultSerializer(serializers.Serializer):
+    """What the API documents (``sync_batch_apply`` builds the answer in this shape)."""
+
     results = SyncResultSerializer(many=True)
     summary = serializers.DictField(child=serializers.IntegerField())
 

@@ -56,7 +56,11 @@ class _Item:
 def sync_batch_apply(
     *, organization_id: str, user_id: str, items: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    """Apply ``items`` in order; returns ``{"results": [...], "summary": {status: count}}``."""
+    """Apply ``items`` in order; returns ``{"results": [...], "summary": {status: count}}``.
+
+    The answer is plain JSON already, in the shape ``SyncBatchResultSerializer`` documents: the
+    view sends it as it is (a nested serializer per request only copied it).
+    """
     validators = Validators()
     read = [_read(index, raw, validators) for index, raw in enumerate(items)]
     for attempt in range(1, ATTEMPTS + 1):
@@ -140,13 +144,18 @@ def _claim(organization_id: str, user_id: str, item: _Item, answer: dict) -> Syn
 
 
 def _result(item: _Item, answer: dict[str, Any]) -> dict[str, Any]:
+    """The item's result, plain JSON in :class:`sync.serializers.SyncResultSerializer`'s shape."""
     return {
         "index": item.index,
         "id": str(item.client_id) if item.client_id else None,
+        "status": answer["status"],
+        "original_status": answer.get("original_status"),
         "data_type": item.data_type,
         "operation": item.operation,
-        "original_status": None,
-        **answer,
+        "record_id": answer["record_id"],
+        "version": answer["version"],
+        "errors": answer["errors"],
+        "server": answer["server"],
     }
 
 

@@ -7,6 +7,7 @@ import uuid
 import pytest
 from sales.models import Sale
 from sync.models import SyncOperation, SyncRecord
+from sync.serializers import SyncBatchResultSerializer, SyncResultSerializer
 
 from tests.conftest import sale_body
 from wanzo_common.events.testing import assert_published
@@ -33,7 +34,12 @@ def customer(name: str = "Shop A", **extra) -> dict:
 def sync(client, *items):
     response = client.post("/api/sync/", {"items": list(items)}, format="json")
     assert response.status_code == 200, response.json()
-    return response.json()
+    answer = response.json()
+    # The view sends the service's plain answer: it must be exactly the documented shape.
+    assert answer == SyncBatchResultSerializer(answer).data
+    fields = list(SyncResultSerializer().fields)
+    assert all(list(result) == fields for result in answer["results"])
+    return answer
 
 
 def snapshot() -> list:
