@@ -162,20 +162,39 @@ def test_answers_for_other_transactions_are_ignored(org_id, deliver):
     assert Sale.objects.count() == 0
 
 
-def _answer_all(events_outbox, capture, answers: list[tuple[str, dict]]) -> None:
-    """Publish ``answers`` as accounting would, then consume them: one consumer batch."""
-    from wanzo_common.events import publish
+def _consume_batch(capture, answers: list[tuple[str, dict]]) -> list:
+    """``answers`` as one consumer batch, in this order (as ``consume_events`` hands a poll to
+    the dispatcher), with the pushes left for after the commit; returns the outcomes."""
+    from wanzo_common.events.consumer import ConsumerEngine
+    from wanzo_common.events.envelope import Event
+    from wanzo_common.events.transports.mock import Transport
 
-    for type_name, data in answers:
-        publish(type_name, data)
-    events_outbox.relay()
+    engine = ConsumerEngine(transport=Transport(options={}), topics=["wanzo.transactions"])
+    messages = [
+        Event.create(type_name, data, source="accounting").to_message()
+        for type_name, data in answers
+    ]
+    done: list = []
     with capture(execute=True):
-        events_outbox.deliver()
+        engine.dispatcher.handle(messages, done=done.extend)
+    return [outcome.value for _, outcome in done]
 
 
 def test_a_batch_of_answers_settles_each_sale_once_in_order(
-    client, org_id, events_outbox, django_capture_on_commit_callbacks, push_outbox, caplog
-):
+    client, org_id, events_outbox, django_capture_on_commit_callbacks, push_outbox, caplog,
+    monkeypatch,
+):  # fmt: skip
+    """Three runs (completed x4, failed x2, completed): each settled by one call."""
+    from sales import handlers
+
+    runs = []
+    settle = handlers.sales_settle
+
+    def counted(*, answers):
+        runs.append(len(answers))
+        return settle(answers=answers)
+
+    monkeypatch.setattr(handlers, "sales_settle", counted)
     a, b, c = (sale_body() for _ in range(3))
     for body in (a, b, c):
         client.post("/api/sales/", body, format="json")
@@ -188,7 +207,7 @@ def test_a_batch_of_answers_settles_each_sale_once_in_order(
         "push_notifications_sent_total", 1, notification_type="transaction", result="sent",
         priority="high",
     ):  # fmt: skip
-        _answer_all(events_outbox, django_capture_on_commit_callbacks, [
+        outcomes = _consume_batch(django_capture_on_commit_callbacks, [
             ("transaction.completed", _completed(a["transaction_id"], org_id)),
             ("transaction.completed", _completed("subscription-charge-42", org_id)),
             ("transaction.completed", _completed(b["transaction_id"], org_id)),
@@ -198,6 +217,7 @@ def test_a_batch_of_answers_settles_each_sale_once_in_order(
             ("transaction.completed", _completed(str(uuid.uuid4()), org_id)),  # not a sale
         ])  # fmt: skip
 
+    assert outcomes == ["handled"] * 7 and runs == [4, 2, 1]
     sales = {str(sale.transaction_id): sale for sale in Sale.objects.all()}
     assert [(sales[body["transaction_id"]].status, sales[body["transaction_id"]].failure_reason)
             for body in (a, b, c)] == [("completed", ""), ("completed", ""),
@@ -213,10 +233,9 @@ def test_a_batch_of_answers_settles_each_sale_once_in_order(
 def test_settling_a_batch_costs_the_same_statements_for_2_answers_as_for_6(
     client, org_id, events_outbox, django_capture_on_commit_callbacks
 ):
+    """One locking read, one UPDATE, one devices read, one INSERT, one delivery: per run."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
-
-    from wanzo_common.events import publish
 
     client.post("/api/devices/", {"platform": "android", "push_token": "tok-A"}, format="json")
     counts = []
@@ -224,14 +243,10 @@ def test_settling_a_batch_costs_the_same_statements_for_2_answers_as_for_6(
         bodies = [sale_body() for _ in range(n)]
         for body in bodies:
             client.post("/api/sales/", body, format="json")
-        for body in bodies:
-            publish("transaction.completed", _completed(body["transaction_id"], org_id))
-        events_outbox.relay()
-        with (
-            CaptureQueriesContext(connection) as captured,
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            events_outbox.deliver()
+        answers = [("transaction.completed", _completed(body["transaction_id"], org_id))
+                   for body in bodies]  # fmt: skip
+        with CaptureQueriesContext(connection) as captured:
+            assert _consume_batch(django_capture_on_commit_callbacks, answers) == ["handled"] * n
         counts.append(len(captured.captured_queries))
         assert Sale.objects.filter(status="completed").count() >= n
     assert counts[0] == counts[1]
