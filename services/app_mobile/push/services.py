@@ -98,7 +98,9 @@ def notifications_send(*, drafts: Sequence[Draft]) -> None:
     One read of the users' devices, one INSERT, one delivery after commit. A user notified of
     the same event before (the unique constraint) is skipped by the INSERT (ON CONFLICT DO
     NOTHING): no read first, and a concurrent writer of the same row is waited for, not an
-    error. The delivery of a row that was skipped finds nothing pending and sends nothing.
+    error. The delivery of a row that was skipped finds nothing pending and sends nothing (a
+    skipped device-less row is still counted: callers guard against repeats themselves, as
+    ``sales_settle`` does by notifying only for the answer that settles a pending sale).
     """
     if not drafts:
         return
