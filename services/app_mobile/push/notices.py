@@ -25,13 +25,11 @@ SUBSCRIPTION_TEXTS = {
 HIGH_PRIORITY = {"subscription.cancelled", "subscription.expired"}
 
 
-def subscription_notify(
-    *, event_type: str, data: Mapping[str, Any], event_id: str
-) -> list[Notification]:
+def subscription_notify(*, event_type: str, data: Mapping[str, Any], event_id: str) -> None:
     """Tell every known user of the organisation (``entityId``) about its subscription."""
     title, body = SUBSCRIPTION_TEXTS[event_type]
     plan = data.get("newPlan") or data.get("plan") or ""
-    return notifications_send_to_organization(
+    notifications_send_to_organization(
         organization_id=str(data["entityId"]),
         notification_type=NotificationType.SUBSCRIPTION,
         priority=Priority.HIGH if event_type in HIGH_PRIORITY else Priority.NORMAL,

@@ -167,15 +167,30 @@ def _deliver_on_commit(notifications: list[Notification], targets: dict[str, lis
 
 
 def notifications_send_to_organization(
-    *, organization_id: str, **kwargs: Any
-) -> list[Notification]:
-    """Notify every user known in the organisation (see :class:`devices.models.Member`)."""
-    sent = []
-    for user_id in member_user_ids(organization_id=organization_id):
-        notification = notification_send(user_id=user_id, organization_id=organization_id, **kwargs)
-        if notification is not None:
-            sent.append(notification)
-    return sent
+    *,
+    organization_id: str,
+    notification_type: str,
+    priority: str,
+    title: str,
+    event_id: str,
+    body: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> None:
+    """Notify every user known in the organisation (see :class:`devices.models.Member`), in bulk."""
+    drafts = [
+        Draft(
+            user_id=user_id,
+            organization_id=organization_id,
+            notification_type=notification_type,
+            priority=priority,
+            title=title,
+            body=body,
+            data=dict(data or {}),
+            event_id=event_id,
+        )  # fmt: skip
+        for user_id in member_user_ids(organization_id=organization_id)
+    ]
+    notifications_send(drafts=drafts)
 
 
 def notifications_deliver(*, targets: Mapping[str, list[str]]) -> None:
