@@ -145,3 +145,34 @@ def test_a_delivery_that_fails_after_the_commit_does_not_stop_the_next_ones(
                               title=title)  # fmt: skip
     assert len(calls) == 2
     assert [message.title for message in push_outbox] == ["second"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notifications_in_bulk_reach_each_user_own_devices_after_the_commit(push_outbox):
+    from push.services import Draft, notifications_send
+
+    with_phones, without = str(uuid.uuid4()), str(uuid.uuid4())
+    for token in ("a", "b"):
+        Device.objects.create(user_id=with_phones, platform="android", token=token,
+                              token_hash=token)  # fmt: skip
+    Device.objects.create(user_id=without, platform="ios", token="c", token_hash="c", active=False)
+    drafts = [
+        Draft(user_id=user_id, notification_type="transaction", priority="normal", title="x",
+              event_id=str(uuid.uuid4()))
+        for user_id in (with_phones, without)
+    ]  # fmt: skip
+    with (
+        assert_metric_delta("push_notifications_sent_total", 1, notification_type="transaction",
+                            priority="normal", result="sent"),
+        assert_metric_delta("push_notifications_sent_total", 1, notification_type="transaction",
+                            priority="normal", result="no_device"),
+        transaction.atomic(),
+    ):  # fmt: skip
+        notifications_send(drafts=drafts)
+        notifications_send(drafts=drafts[:1])  # the same event again: skipped, not an error
+        assert push_outbox == []  # nothing before the commit
+    rows = {row.user_id: row for row in Notification.objects.all()}
+    assert (rows[with_phones].result, rows[with_phones].devices_targeted,
+            rows[with_phones].devices_reached) == ("sent", 2, 2)  # fmt: skip
+    assert (rows[without].result, rows[without].devices_targeted) == ("no_device", 0)
+    assert sorted(message.token for message in push_outbox) == ["a", "b"]
