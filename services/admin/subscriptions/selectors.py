@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import QuerySet
 
 from wanzo_common.api.permissions import scoped
 
@@ -50,5 +50,5 @@ def subscription_get(*, user, subscription_id: UUID) -> Subscription | None:
 def subscription_current(*, user) -> Subscription | None:
     """The user's organisation's live subscription, else its latest one."""
     subscriptions = subscription_visible_to(user).filter(organization_id=user.organization_id)
-    live_first = Case(When(status__in=list(LIVE_STATUSES), then=Value(0)), default=Value(1))
-    return subscriptions.order_by(live_first, "-created_at", "id").first()  # one query
+    live = subscriptions.filter(status__in=list(LIVE_STATUSES)).first()
+    return live or subscriptions.order_by("-created_at", "id").first()
