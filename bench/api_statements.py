@@ -88,11 +88,14 @@ def child(service: str, requests: int, batch: int, cpu: bool) -> dict:
                 print(label, *sqls, sep="\n  ", file=sys.stderr)
         out[label] = {"n": units or len(calls), **counts}
         if cpu and not label.startswith("consume"):  # a second pass, timed, nothing captured
+            backend = _backend_cpu(connection)
             started = time.process_time()
             for call in calls:
                 close_old_connections()
                 call()
             out[label]["cpu_ms"] = (time.process_time() - started) * 1e3 / len(calls)
+            if backend is not None and (after := _backend_cpu(connection)) is not None:
+                out[label]["pg_ms"] = (after - backend) * 1e3 / len(calls)
 
     try:
         if service == "app_mobile":
@@ -104,6 +107,18 @@ def child(service: str, requests: int, batch: int, cpu: bool) -> dict:
     finally:
         connection.creation.destroy_test_db(connection.settings_dict["NAME"], verbosity=0)
     return out
+
+
+def _backend_cpu(connection) -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend (on this machine), else None."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _count_health_checks(connection) -> list[int]:
@@ -286,14 +301,18 @@ def main() -> int:
     rows = _run_children(args, cpu=args.cpu)
     if rows is None:
         return 1
-    cpu_head = f" {'ms CPU':>7}" if args.cpu else ""
+    cpu_head = f" {'ms CPU':>7} {'ms PG':>6}" if args.cpu else ""
     print(f"{'endpoint':44} {'stmts':>6} " + " ".join(f"{kind:>9}" for kind in KINDS) + cpu_head)
     for label, row in rows.items():
         n = row.pop("n")
         cpu_ms = row.pop("cpu_ms", None)
+        pg_ms = row.pop("pg_ms", None)
         per = {kind: row.get(kind, 0) / n for kind in (*KINDS, "OTHER")}
         total = sum(per.values())
-        shown = (f" {cpu_ms:7.2f}" if cpu_ms is not None else f" {'-':>7}") if args.cpu else ""
+        shown = ""
+        if args.cpu:
+            shown = f" {cpu_ms:7.2f}" if cpu_ms is not None else f" {'-':>7}"
+            shown += f" {pg_ms:6.2f}" if pg_ms is not None else f" {'-':>6}"
         print(f"{label:44} {total:6.1f} " + " ".join(f"{per[kind]:9.1f}" for kind in KINDS) + shown)
     return 0
 
