@@ -67,7 +67,7 @@ def child_env(*, brokers: str, dev: bool, database_url: str | None, prefix: str)
 
     On the dev broker ``KAFKA_DEV_BROKER=true``, as ``make up`` sets it: the services' own
     dev-broker client settings (``conf.DEV_BROKER_OPTIONS``: KIP-848 groups, which the mock
-    cluster assigns at once, and ``fetch.wait.max.ms=50``, since it holds every fetch that
+    cluster assigns at once, and ``fetch.wait.max.ms=25``, since it holds every fetch that
     long even when data arrived). A real cluster keeps librdkafka's defaults, or the group
     protocol ``KAFKA_GROUP_PROTOCOL`` names (read by the settings themselves).
     """

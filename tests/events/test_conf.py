@@ -117,9 +117,9 @@ def test_kafka_dev_broker_applies_the_dev_broker_client_options(monkeypatch, tmp
     config = events_settings(env, "admin")
     assert config["OPTIONS"] == DEV_BROKER_OPTIONS
     assert config["OPTIONS"]["group.protocol"] == "consumer"
-    assert config["OPTIONS"]["fetch.wait.max.ms"] == 50
+    assert config["OPTIONS"]["fetch.wait.max.ms"] == 25
     config["OPTIONS"]["fetch.wait.max.ms"] = 1  # a copy: the shared defaults stay intact
-    assert DEV_BROKER_OPTIONS["fetch.wait.max.ms"] == 50
+    assert DEV_BROKER_OPTIONS["fetch.wait.max.ms"] == 25
 
 
 def test_a_real_cluster_keeps_librdkafka_defaults_unless_a_group_protocol_is_named(

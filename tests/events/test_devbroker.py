@@ -66,7 +66,7 @@ def test_kafka_settings_share_the_dev_broker_options_with_the_services(monkeypat
     monkeypatch.setenv("KAFKA_DEV_BROKER", "true")
     monkeypatch.delenv("KAFKA_GROUP_PROTOCOL", raising=False)
     assert testing.kafka_settings("127.0.0.1:2")["OPTIONS"] == DEV_BROKER_OPTIONS
-    assert DEV_BROKER_OPTIONS == {"group.protocol": "consumer", "fetch.wait.max.ms": 50}
+    assert DEV_BROKER_OPTIONS == {"group.protocol": "consumer", "fetch.wait.max.ms": 25}
     monkeypatch.setenv("KAFKA_DEV_BROKER", "false")
     monkeypatch.setenv("KAFKA_GROUP_PROTOCOL", "consumer")
     assert testing.kafka_settings("127.0.0.1:2")["OPTIONS"] == {"group.protocol": "consumer"}

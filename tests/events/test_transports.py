@@ -104,7 +104,7 @@ def test_kafka_options_go_only_to_the_clients_they_apply_to():
     from wanzo_common.events.transports.kafka_config import consumer_config, producer_config
 
     options = {
-        "config": {"group.protocol": "consumer", "fetch.wait.max.ms": 50, "linger.ms": 1,
+        "config": {"group.protocol": "consumer", "fetch.wait.max.ms": 25, "linger.ms": 1,
                    "statistics.interval.ms": 0},
         "producer_config": {"compression.type": "lz4"},
         "consumer_config": {"max.poll.interval.ms": 60000},
@@ -115,7 +115,7 @@ def test_kafka_options_go_only_to_the_clients_they_apply_to():
     assert producer["statistics.interval.ms"] == 0 and producer["enable.idempotence"] is True
     consumer = consumer_config({"bootstrap.servers": "a:1"}, options, group_id="g",
                                from_beginning=False)  # fmt: skip
-    assert consumer["group.protocol"] == "consumer" and consumer["fetch.wait.max.ms"] == 50
+    assert consumer["group.protocol"] == "consumer" and consumer["fetch.wait.max.ms"] == 25
     assert "linger.ms" not in consumer and "compression.type" not in consumer
     assert consumer["max.poll.interval.ms"] == 60000 and consumer["statistics.interval.ms"] == 0
     assert consumer["group.id"] == "g" and consumer["auto.offset.reset"] == "latest"
