@@ -44,7 +44,7 @@ class Draft:
     notification_type: str
     priority: str
     title: str
-    event_id: str
+    event_id: str | None  # None: a notification no event caused (a test push)
     body: str = ""
     organization_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
@@ -70,19 +70,13 @@ def notification_send(
     # savepoint: a concurrent notification of the same event fails the batch, and its retry
     # finds the notification. A direct caller keeps one, to answer that race with None.
     batch = current_delivery() is not None and transaction.get_connection().in_atomic_block
+    draft = Draft(
+        user_id=user_id, notification_type=notification_type, priority=priority, title=title,
+        event_id=event_id, body=body, organization_id=organization_id, data=dict(data or {}),
+    )  # fmt: skip
     try:
         with transaction.atomic(savepoint=not batch):
-            notification = _unsaved(
-                user_id=user_id,
-                organization_id=organization_id,
-                notification_type=notification_type,
-                priority=priority,
-                title=title,
-                body=body,
-                data=data,
-                event_id=event_id,
-                targets=targets,
-            )
+            notification = _unsaved(draft, targets)
             notification.save(force_insert=True)
     except IntegrityError:  # the same event, notified concurrently
         if batch:
@@ -108,30 +102,20 @@ def notifications_send(*, drafts: Sequence[Draft]) -> None:
     notifications, targets = [], {}
     for draft in drafts:
         user_targets = devices.get(draft.user_id, [])
-        notification = _unsaved(
-            user_id=draft.user_id,
-            organization_id=draft.organization_id,
-            notification_type=draft.notification_type,
-            priority=draft.priority,
-            title=draft.title,
-            body=draft.body,
-            data=draft.data,
-            event_id=draft.event_id,
-            targets=user_targets,
-        )
+        notification = _unsaved(draft, user_targets)
         notifications.append(notification)
         targets[str(notification.pk)] = user_targets
     Notification.objects.bulk_create(notifications, ignore_conflicts=True)
     _deliver_on_commit(notifications, targets)
 
 
-def _unsaved(
-    *, title: str, body: str, data: Mapping[str, Any] | None, targets: list[str], **fields: Any
-) -> Notification:
+def _unsaved(draft: Draft, targets: list[str]) -> Notification:
     """The row to insert; written delivered if there is no device to deliver it to."""
     notification = Notification(
-        title=title[:200], body=body[:1000], data=dict(data or {}),
-        devices_targeted=len(targets), **fields,
+        user_id=draft.user_id, organization_id=draft.organization_id,
+        notification_type=draft.notification_type, priority=draft.priority,
+        title=draft.title[:200], body=draft.body[:1000], data=dict(draft.data),
+        event_id=draft.event_id, devices_targeted=len(targets),
     )  # fmt: skip
     if not targets:
         notification.result = Result.NO_DEVICE
