@@ -79,7 +79,8 @@ def test_the_validation_refuses_unknown_fields_wrong_types_and_unknown_versions(
 
 
 def test_each_kafka_user_writes_the_families_its_service_publishes():
-    """PUBLISHES (the users' Write ACLs) against the services' publish("<family>.<name>") calls."""
+    """PUBLISHES (the users' Write ACLs) against the services' publish("<family>.<name>") calls
+    and the ("<family>.<name>", {...}) pairs they give publish_many."""
     for service, families in kafka.PUBLISHES.items():
         code = "\n".join(
             path.read_text()
@@ -87,6 +88,7 @@ def test_each_kafka_user_writes_the_families_its_service_publishes():
             if "tests" not in path.parts
         )
         published = set(re.findall(r'publish\(\s*"([a-z_]+)\.', code))
+        published |= set(re.findall(r'\(\s*"([a-z_]+)\.[a-z_]+",\s*\{', code))
         # system: every service announces itself (system.service_started, make up / start-up)
         assert published | {"system"} == set(families), service
 
