@@ -87,3 +87,81 @@ def test_an_expired_token_is_refused():
     token["user_id"] = "u-4"
     token.set_exp(lifetime=-timedelta(seconds=1))
     assert whoami(bearer(str(token))).status_code == 401
+
+
+# -- tokens verified once per process ----------------------------------------------------
+
+
+def count_decodes(monkeypatch) -> list[int]:
+    from wanzo_common.api.tokens import KeySetBackend
+
+    calls = [0]
+    decode = KeySetBackend.decode
+
+    def counted(self, token, verify=True):
+        calls[0] += 1
+        return decode(self, token, verify=verify)
+
+    monkeypatch.setattr(KeySetBackend, "decode", counted)
+    return calls
+
+
+def test_a_token_is_verified_once_then_recognised_by_its_text(monkeypatch):
+    decodes = count_decodes(monkeypatch)
+    client = bearer(signed(throwaway_key_pair()[0], user_id="u-5"))
+    assert [whoami(client).status_code for _ in range(3)] == [200, 200, 200]
+    assert decodes[0] == 1
+    other = bearer(signed(throwaway_key_pair()[0], user_id="u-6"))
+    assert whoami(other).json() == {"id": "u-6"} and decodes[0] == 2  # another text: verified
+
+
+def test_a_remembered_token_is_refused_once_it_expires(monkeypatch):
+    from wanzo_common.api import authentication
+
+    token = signed(throwaway_key_pair()[0], exp=int(time.time()) + 30)
+    assert whoami(bearer(token)).status_code == 200
+    later = time.time() + 31
+    monkeypatch.setattr(authentication.time, "time", lambda: later)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _FrozenDatetime(later))
+    assert whoami(bearer(token)).status_code == 401
+
+
+def test_a_refused_token_is_not_remembered(monkeypatch):
+    decodes = count_decodes(monkeypatch)
+    forged = bearer(signed(generate_key_pair()[0]))
+    assert [whoami(forged).status_code for _ in range(2)] == [401, 401]
+    assert decodes[0] == 2
+
+
+def test_a_remembered_token_is_still_checked_for_revocation():
+    from django.utils import timezone
+
+    from wanzo_common.api import revocation
+
+    token = signed(throwaway_key_pair()[0], user_id="u-7", iat=int(time.time()) - 5)
+    assert whoami(bearer(token)).status_code == 200
+    revocation.user_revoke(user_id="u-7", not_before=timezone.now())
+    assert whoami(bearer(token)).status_code == 401
+
+
+def test_a_new_key_set_forgets_the_remembered_tokens(settings):
+    token = bearer(signed(throwaway_key_pair()[0]))
+    assert whoami(token).status_code == 200
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "VERIFYING_KEY": generate_key_pair()[1]}
+    assert whoami(token).status_code == 401  # verified again, with a key set that lacks its key
+
+
+class _FrozenDatetime:
+    """PyJWT reads the time through ``datetime.now(tz=timezone.utc)``: this one is ``at``."""
+
+    def __init__(self, at: float) -> None:
+        from datetime import datetime, timezone
+
+        self.at = datetime.fromtimestamp(at, tz=timezone.utc)
+        self.datetime = datetime
+
+    def now(self, tz=None):
+        return self.at
+
+    def __getattr__(self, name):
+        return getattr(self.datetime, name)
