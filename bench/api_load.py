@@ -67,8 +67,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="each measured phase (default 30, quick 10)")
     parser.add_argument("--connections", type=int, default=16, help="closed-loop connections")
     # 4: deploy/gunicorn.conf.py's default. A sync worker serves one request at a time, so with 2
-    # a burst queues for a worker while the CPU still has room: at the same 200 req/s, client
-    # p99 143 ms with 2 and 34 ms with 4, the workers' own p99 ~30 ms in both (ADR 0019).
+    # a burst queues for a worker while the CPU still has room: --quick gave p99 140 ms with 2
+    # and 95 ms with 4 at the same 7.3 ms CPU per request (ADR 0019).
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per service")
     parser.add_argument("--organizations", type=int, help="tenants (default 4, quick 2)")
     args = parser.parse_args()
