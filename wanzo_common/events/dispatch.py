@@ -20,10 +20,11 @@ A message that cannot be applied in the batch ends it there (for a failed run of
 first message, tried alone as if new): the messages before it commit, and it is dealt with
 alone, in transactions of its own, exactly as with a batch size of 1: a failing handler is
 retried with exponential backoff, and what can never succeed (not JSON, unknown type, schema,
-envelope, :class:`RejectEvent`, retries exhausted) goes to ``<group>.dlq``. The rest of the batch then follows in a new transaction, so no message is
-applied before one that precedes it. A batch whose transaction fails as a whole (the database
-went away, a deferred constraint refused the commit) is replayed one message at a time, so that
-one message's fault never becomes its neighbours'. ``done`` hears of messages, in order, only
+envelope, :class:`RejectEvent`, retries exhausted) goes to ``<group>.dlq``. The rest of the
+batch then follows in a new transaction, so no message is applied before one that precedes it.
+A batch whose transaction fails as a whole (the database went away, a deferred constraint
+refused the commit) is replayed one message at a time, so that one message's fault never
+becomes its neighbours'. ``done`` hears of messages, in order, only
 once their outcome is durable (committed, or acknowledged by the dead-letter topic): only then
 may the engine store their offsets. Each outcome, and each retry, is counted in
 ``kafka_events_consumed_total``.
