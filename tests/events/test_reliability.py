@@ -571,7 +571,9 @@ def test_a_broker_restart_mid_stream_loses_nothing_and_applies_nothing_twice(
     env = service_env(restarted, group=group)
     relay = spawn("relay", [sys.executable, "-m", "django", "relay_outbox", "--interval", "0.1"],
                   env=env)  # fmt: skip
-    consumer = spawn("consumer", consume_argv(), env=env)
+    # Stopping and starting the broker may take minutes on a busy machine, longer than the usual
+    # RUN_TIMEOUT: this consumer runs until the test stops it.
+    consumer = spawn("consumer", consume_argv("--timeout", "900"), env=env)
     published: list[str] = []
 
     def publish_chunk(size: int = 100) -> None:
