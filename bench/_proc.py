@@ -15,9 +15,11 @@ from pathlib import Path
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float | None:
+def cpu_seconds(pid: int, *, thread: int | None = None) -> float | None:
+    """utime + stime of process ``pid`` (or of its ``thread``), None if it is gone."""
+    where = f"/proc/{pid}/task/{thread}/stat" if thread is not None else f"/proc/{pid}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(where).read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / TICK

@@ -111,14 +111,12 @@ def child(service: str, requests: int, batch: int, cpu: bool) -> dict:
 
 def _backend_cpu(connection) -> float | None:
     """CPU seconds of this connection's PostgreSQL backend (on this machine), else None."""
+    import _proc
+
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (pid,) = cursor.fetchone()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _proc.cpu_seconds(pid)
 
 
 def _count_health_checks(connection) -> list[int]:

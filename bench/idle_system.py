@@ -60,14 +60,10 @@ def _threads(root: int) -> dict[tuple[str, int], float]:
     for pid in _proc.children(root):
         kind = _proc.class_of(pid)
         for task in Path(f"/proc/{pid}/task").glob("*"):
-            try:
-                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            role = "main" if int(task.name) == pid else "other threads"
-            found[(f"{kind} ({role})", int(task.name))] = (
-                int(fields[11]) + int(fields[12])
-            ) / _proc.TICK
+            seconds = _proc.cpu_seconds(pid, thread=int(task.name))
+            if seconds is not None:
+                role = "main" if int(task.name) == pid else "other threads"
+                found[(f"{kind} ({role})", int(task.name))] = seconds
     return found
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from datetime import timedelta
 from typing import Any
 
 from django.core.signals import setting_changed
@@ -33,6 +32,7 @@ from rest_framework_simplejwt.models import TokenUser
 
 from wanzo_common.api import revocation
 from wanzo_common.api.roles import INTERNAL_ROLES, user_type_label
+from wanzo_common.api.tokens import leeway
 
 ROLE_CLAIM = "role"
 ORGANIZATION_CLAIM = "org"
@@ -83,7 +83,7 @@ class _VerifiedTokens:
             token = self.tokens.get(raw_token)
             if token is None:
                 return None
-            if token.payload.get("exp", 0) + _leeway_seconds() <= time.time():
+            if token.payload.get("exp", 0) + leeway().total_seconds() <= time.time():
                 del self.tokens[raw_token]  # expired: verified again, and refused with its reason
                 return None
             self.tokens.move_to_end(raw_token)
@@ -101,13 +101,6 @@ class _VerifiedTokens:
 
 
 _verified = _VerifiedTokens(VERIFIED_MAX)
-
-
-def _leeway_seconds() -> float:
-    from rest_framework_simplejwt.settings import api_settings
-
-    leeway = api_settings.LEEWAY or 0
-    return leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
 
 
 @receiver(setting_changed)

@@ -87,9 +87,9 @@ def revocations_prune(*, now: datetime | None = None) -> int:
 def _oldest_useful(now: datetime | None = None) -> datetime:
     from rest_framework_simplejwt.settings import api_settings
 
-    leeway = api_settings.LEEWAY or 0
-    leeway = leeway if isinstance(leeway, timedelta) else timedelta(seconds=leeway)
-    return (now or timezone.now()) - api_settings.ACCESS_TOKEN_LIFETIME - leeway - CLOCK_MARGIN
+    from wanzo_common.api.tokens import leeway
+
+    return (now or timezone.now()) - api_settings.ACCESS_TOKEN_LIFETIME - leeway() - CLOCK_MARGIN
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ The backend is built on first use from the settings and rebuilt when a test chan
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -25,7 +26,7 @@ from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from wanzo_common.api.keys import key_id, load_public_key
 
-__all__ = ["AccessToken", "KeySetBackend", "KeySetMixin", "token_backend"]
+__all__ = ["AccessToken", "KeySetBackend", "KeySetMixin", "leeway", "token_backend"]
 
 
 class KeySetBackend(TokenBackend):
@@ -81,6 +82,14 @@ def token_backend() -> KeySetBackend:
         issuer=api_settings.ISSUER,
         leeway=api_settings.LEEWAY,
     )
+
+
+def leeway() -> timedelta:
+    """``SIMPLE_JWT["LEEWAY"]`` (seconds or a timedelta) as a timedelta."""
+    from rest_framework_simplejwt.settings import api_settings
+
+    value = api_settings.LEEWAY or 0
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
 @receiver(setting_changed)
